@@ -1,0 +1,225 @@
+"""Run a simulation over a grid of cells x seeds.
+
+A *simulation* is a pure function ``simulate(key, static, dynamic) -> dict[str, array]``:
+
+* ``static`` -- a dict of hashable, shape-defining settings (sizes, step counts, names);
+  each distinct ``static`` is compiled once;
+* ``dynamic`` -- a dict of numbers or arrays passed as traced values (step sizes, targets,
+  grids of initialisations); changing them never recompiles.
+
+A :class:`Cell` is one ``(static, dynamic)`` pair with a number of seeds. The sweep vmaps the
+simulation over seed keys (in chunks of at most ``chunk`` seeds, padded so every chunk has one
+shape), caches each finished cell on disk (keyed by claim, simulation, configuration, seeds and
+package version), and reports progress on stderr. Cells are plain data and independent, so
+``executor`` can hand them elsewhere; the default runs them in this process.
+
+Seed ``i`` of a cell always gets ``fold_in(stream_key, i)``, so chunking and caching never
+change the numbers, and cells of one stream share their draws (paired comparisons).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sys
+import time
+import zlib
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .results import load_arrays, save_arrays
+
+Simulation = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
+
+#: How many times each (simulation, static) pair was traced -- one per shape is the goal.
+TRACE_COUNTS: Counter = Counter()
+
+
+def _canon(obj):
+    """Plain, JSON-able, order-stable form of a config (for hashing and the cache)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _canon(obj[k]) for k in sorted(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [_canon(v) for v in obj]
+    if isinstance(obj, np.ndarray) or hasattr(obj, "__array__"):
+        a = np.asarray(obj)
+        return {"__array__": a.tolist(), "dtype": str(a.dtype)}
+    if isinstance(obj, (np.floating, float)):
+        return float(obj)
+    if isinstance(obj, (np.integer, int)) and not isinstance(obj, bool):
+        return int(obj)
+    return obj
+
+
+def _freeze(obj):
+    if isinstance(obj, Mapping):
+        return tuple((k, _freeze(obj[k])) for k in sorted(obj))
+    if isinstance(obj, (list, tuple)):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    """One configuration of one simulation, run for ``seeds`` seeds."""
+
+    claim_id: str
+    name: str
+    static: Mapping[str, Any]
+    dynamic: Mapping[str, Any]
+    seeds: int
+    root_seed: int
+    stream: str = ""
+
+    def digest(self, version: str) -> str:
+        blob = json.dumps({"claim": self.claim_id, "sim": self.name, "static": _canon(self.static),
+                           "dynamic": _canon(self.dynamic), "seeds": self.seeds,
+                           "root": self.root_seed, "stream": self.stream, "version": version}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    def key_base(self):
+        """Seed keys depend on the claim's root seed and the stream name only, so every cell of
+        a stream -- and a control run on the same stream -- sees the same random draws
+        (common random numbers: comparisons across the grid are paired)."""
+        import jax
+
+        return jax.random.fold_in(jax.random.PRNGKey(self.root_seed),
+                                  zlib.crc32(self.stream.encode()) & 0x7FFFFFFF)
+
+
+class InProcessExecutor:
+    """Runs cells one after another in this process (the default)."""
+
+    def map(self, fn: Callable, items: Sequence) -> list:
+        return [fn(item) for item in items]
+
+
+class Progress:
+    """A one-line progress report on stderr, shown on a terminal or when forced."""
+
+    def __init__(self, label: str, total: int, enabled: Optional[bool] = None):
+        self.label, self.total, self.done = label, total, 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.t0 = time.perf_counter()
+
+    def step(self, note: str = "") -> None:
+        self.done += 1
+        if self.enabled:
+            dt = time.perf_counter() - self.t0
+            end = "\n" if self.done == self.total else ""
+            sys.stderr.write(f"\r  {self.label}: {self.done}/{self.total} cells, {dt:5.1f}s {note}\033[K{end}")
+            sys.stderr.flush()
+
+
+_COMPILED: dict = {}
+
+
+def _compiled(sim: Simulation, static_frozen):
+    """jit(vmap over seed keys) of ``sim`` for one static config, built once."""
+    import jax
+
+    k = (sim, static_frozen)
+    if k not in _COMPILED:
+        static = dict(static_frozen)
+        name = getattr(sim, "__qualname__", repr(sim))
+
+        def one(key, dynamic):
+            return sim(key, static, dynamic)
+
+        def batched(keys, dynamic):
+            TRACE_COUNTS[(name, static_frozen)] += 1  # runs at trace time only
+            return jax.vmap(one, in_axes=(0, None))(keys, dynamic)
+
+        _COMPILED[k] = jax.jit(batched)
+    return _COMPILED[k]
+
+
+def _to_device(dynamic: Mapping[str, Any]):
+    import jax.numpy as jnp
+
+    return {k: jnp.asarray(v) for k, v in dynamic.items()}
+
+
+def run_cell(sim: Simulation, cell: Cell, chunk: Optional[int] = None) -> dict[str, np.ndarray]:
+    """Run one cell: all its seeds, vmapped in chunks of equal shape."""
+    import jax
+    import jax.numpy as jnp
+
+    if cell.seeds < 1:
+        raise ValueError(f"seeds: must be at least 1, got {cell.seeds}")
+    base = cell.key_base()
+    keys = jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(cell.seeds))
+    fn = _compiled(sim, _freeze(cell.static))
+    dyn = _to_device(cell.dynamic)
+    chunk = cell.seeds if not chunk or chunk >= cell.seeds else int(chunk)
+    outs = []
+    for start in range(0, cell.seeds, chunk):
+        kb = keys[start:start + chunk]
+        pad = chunk - kb.shape[0]
+        if pad:  # keep one shape: pad with repeats, drop them after
+            kb = jnp.concatenate([kb, jnp.repeat(kb[-1:], pad, axis=0)])
+        out = fn(kb, dyn)
+        if not isinstance(out, Mapping):
+            raise TypeError(f"simulation {cell.name}: must return a dict of arrays")
+        outs.append({k: np.asarray(v)[: chunk - pad] for k, v in out.items()})
+    return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
+
+
+@dataclasses.dataclass
+class Sweep:
+    """A sweep runner bound to one claim: cache directory, chunk size, executor, progress."""
+
+    claim_id: str
+    root_seed: int
+    cache_dir: Optional[Path] = None
+    chunk: Optional[int] = None
+    executor: Any = dataclasses.field(default_factory=InProcessExecutor)
+    progress: Optional[bool] = None
+    stats: Counter = dataclasses.field(default_factory=Counter)
+    wall: dict = dataclasses.field(default_factory=dict)
+
+    def cells(self, name: str, configs: Sequence[tuple[Mapping, Mapping]], seeds: int,
+              stream: Optional[str] = None) -> list[Cell]:
+        return [Cell(self.claim_id, name, dict(s), dict(d), int(seeds), self.root_seed, stream or name)
+                for s, d in configs]
+
+    def run(self, sim: Simulation, configs: Sequence[tuple[Mapping, Mapping]], seeds: int,
+            name: Optional[str] = None, stream: Optional[str] = None) -> list[dict[str, np.ndarray]]:
+        """Run ``sim`` on each ``(static, dynamic)`` config for ``seeds`` seeds.
+
+        ``stream`` names the random stream (default: the simulation's name); runs on one stream
+        share their seed keys. Returns one dict of arrays per config, each with a leading seed
+        axis.
+        """
+        from theorylab import __version__
+
+        name = name or getattr(sim, "__qualname__", "simulation")
+        cells = self.cells(name, configs, seeds, stream)
+        prog = Progress(f"{self.claim_id} [{name}]", len(cells), self.progress)
+
+        def work(cell: Cell):
+            path = None
+            if self.cache_dir is not None:
+                path = Path(self.cache_dir) / f"{cell.digest(__version__)}.npz"
+                if path.exists():
+                    try:
+                        out = load_arrays(path)
+                        self.stats["cache_hits"] += 1
+                        prog.step("(cached)")
+                        return out
+                    except (OSError, ValueError):
+                        pass  # unreadable: recompute and overwrite
+            t0 = time.perf_counter()
+            out = run_cell(sim, cell, self.chunk)
+            self.wall[cell.digest(__version__)] = time.perf_counter() - t0
+            self.stats["computed"] += 1
+            if path is not None:
+                save_arrays(path, out)
+            prog.step()
+            return out
+
+        return self.executor.map(work, cells)
