@@ -21,6 +21,21 @@ import sympy
 
 TAGS = ("abstract", "derived", "literature", "expected", "unverified")
 
+# Names parsed as functions/constants in a bound string; every other identifier is a positive
+# symbol (so "gamma" is a discount factor, not the Gamma function, and "E" stays Euler's e).
+_FUNCTIONS = {"log", "exp", "sqrt", "sin", "cos", "tanh", "Abs", "Min", "Max", "pi", "E", "oo"}
+
+
+def _parse(text: str) -> sympy.Expr:
+    import re
+
+    names = set(re.findall(r"[A-Za-z_][A-Za-z_0-9]*", text)) - _FUNCTIONS
+    local = {n: sympy.Symbol(n, positive=True) for n in names}
+    try:
+        return sympy.parse_expr(text, local_dict=local)
+    except (SyntaxError, TypeError, sympy.SympifyError) as e:
+        raise ValueError(f"expr: cannot parse {text!r}: {e}") from None
+
 
 def _positive_symbols(expr: sympy.Expr) -> sympy.Expr:
     """Replace every free symbol by a positive one of the same name (sizes, rates, steps)."""
@@ -48,7 +63,7 @@ class Bound:
     def __post_init__(self):
         expr = self.expr
         if isinstance(expr, str):
-            expr = sympy.sympify(expr)
+            expr = _parse(expr)
         if not isinstance(expr, sympy.Expr):
             raise ValueError(f"expr: expected a sympy expression or string, got {type(expr)!r}")
         object.__setattr__(self, "expr", _positive_symbols(expr))
@@ -84,7 +99,10 @@ class Bound:
         # Whatever is left must be o(log x): log log x, constants, ... A term linear in x
         # (geometric decay) or a power of x is not a polynomial factor.
         if rest.has(x):
-            lim = sympy.limit(rest / sympy.log(x), x, sympy.oo)
+            try:
+                lim = sympy.limit(rest / sympy.log(x), x, sympy.oo)
+            except NotImplementedError:  # e.g. k*log(gamma): sign unknown, not a power law
+                lim = sympy.oo
             if not lim.is_finite:
                 raise ValueError(
                     f"wrt: the bound {self.expr} is not polynomial in {wrt} "

@@ -50,9 +50,9 @@ def init_params(key, sizes):
 def forward(params, x):
     h = x
     for W, b in params[:-1]:
-        h = jnp.tanh(h @ W + b)
+        h = jnp.tanh(h @ W + b[None, :])
     W, b = params[-1]
-    return h @ W + b
+    return h @ W + b[None, :]
 
 
 def mse(params, x, y):

@@ -60,7 +60,7 @@ def imbalance_matrix(key, static, dynamic):
     X = tr.z[:, : m * r].reshape(-1, m, r)
     Y = tr.z[:, m * r:].reshape(-1, m, r)
     D = jnp.einsum("kmi,kmj->kij", X, X) - jnp.einsum("kmi,kmj->kij", Y, Y)
-    R = jnp.einsum("kmi,kni->kmn", X, Y) - A
+    R = jnp.einsum("kmi,kni->kmn", X, Y) - A[None]
     RY = jnp.einsum("kmn,kni->kmi", R, Y)
     RtX = jnp.einsum("kmn,kmi->kni", R, X)
     corr = jnp.einsum("kmi,kmj->kij", RY, RY) - jnp.einsum("kmi,kmj->kij", RtX, RtX)

@@ -1,0 +1,18 @@
+"""Tests run on the CPU with float64 and strict rank promotion, fixed keys, quick sizes."""
+
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import jax  # noqa: E402
+import pytest  # noqa: E402
+
+import theorylab  # noqa: E402,F401  (switches float64 on)
+
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_numpy_rank_promotion", "raise")
+
+
+@pytest.fixture
+def cache_dir(tmp_path):
+    return tmp_path / "cache"

@@ -1,0 +1,71 @@
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from theorylab.core import results
+from theorylab.core.sweep import TRACE_COUNTS, Sweep
+
+
+def toy(key, static, dynamic):
+    """A random walk of static length, scaled by a dynamic step."""
+    steps = jax.random.normal(key, (static["n"],)) * dynamic["scale"]
+    return {"end": jnp.sum(steps), "path": jnp.cumsum(steps)}
+
+
+def test_one_compile_per_shape():
+    sw = Sweep("test.compile", 1)
+    configs = [({"n": 5}, {"scale": s}) for s in (0.1, 0.2, 0.3, 0.4)] + [({"n": 7}, {"scale": 1.0})]
+    before = {k: v for k, v in TRACE_COUNTS.items() if k[0].endswith("toy")}
+    sw.run(toy, configs, seeds=4)
+    sw.run(toy, configs, seeds=4)  # again: no new traces
+    traced = {k: v - before.get(k, 0) for k, v in TRACE_COUNTS.items() if k[0].endswith("toy")}
+    assert sorted(traced.values()) == [1, 1], traced  # n=5 once, n=7 once
+
+
+def test_chunking_keeps_numbers_and_streams_pair_cells():
+    a = Sweep("test.chunk", 3).run(toy, [({"n": 6}, {"scale": 1.0})], seeds=10)[0]
+    b = Sweep("test.chunk", 3, chunk=4).run(toy, [({"n": 6}, {"scale": 1.0})], seeds=10)[0]
+    np.testing.assert_array_equal(a["end"], b["end"])
+    # two cells of one stream see the same draws (common random numbers): scale is linear
+    c, d = Sweep("test.chunk", 3).run(toy, [({"n": 6}, {"scale": 1.0}), ({"n": 6}, {"scale": 2.0})], seeds=10)
+    np.testing.assert_allclose(2 * c["end"], d["end"])
+
+
+def test_cache_resumes_without_recomputing(cache_dir):
+    configs = [({"n": 5}, {"scale": s}) for s in (0.5, 1.0, 2.0)]
+    first = Sweep("test.cache", 2, cache_dir=cache_dir)
+    out1 = first.run(toy, configs[:2], seeds=3)  # "interrupted" after two cells
+    assert first.stats["computed"] == 2
+    second = Sweep("test.cache", 2, cache_dir=cache_dir)
+    out2 = second.run(toy, configs, seeds=3)
+    assert second.stats["cache_hits"] == 2 and second.stats["computed"] == 1
+    for a, b in zip(out1, out2):
+        np.testing.assert_array_equal(a["path"], b["path"])
+    # a corrupt cell file is recomputed, not trusted
+    victim = sorted(cache_dir.glob("*.npz"))[0]
+    victim.write_bytes(b"garbage")
+    third = Sweep("test.cache", 2, cache_dir=cache_dir)
+    third.run(toy, configs, seeds=3)
+    assert third.stats["computed"] == 1
+
+
+def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
+    path = tmp_path / "results.json"
+    results.atomic_write_json(path, {"v": 1})
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        results.atomic_write_json(path, {"v": 2})
+    assert results.load_results(tmp_path) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temp file left
+
+
+def test_bad_seed_count():
+    with pytest.raises(ValueError, match="seeds"):
+        Sweep("test.bad", 1).run(toy, [({"n": 3}, {"scale": 1.0})], seeds=0)
