@@ -93,8 +93,10 @@ def check_stability_chain_to_gap_bound():
     xy = (x.T * y)[0]
     assert sp.expand(gap2 - (S - 2 * xy)) == 0  # then substitute x^T y = mu
     assert sp.expand(S - 2 * xy - gap2) == 0 and sp.expand((S + 2 * xy) - ((x + y).T * (x + y))[0]) == 0
-    # S >= 2|x^T y| = 2 mu; with S <= 2/eta this needs 2 mu <= 2/eta:
-    assert sp.simplify(sp.solve(sp.Eq(2 * mu, 2 / eta), eta)[0] - 1 / mu) == 0
+    # S >= 2|x^T y| = 2 mu; with S <= 2/eta a minimiser is reachable only if 2 mu <= 2/eta,
+    # i.e. eta <= 1/mu:
+    sol = sp.solve_univariate_inequality(2 * mu <= 2 / eta, eta, relational=False)
+    assert sol == sp.Interval.Lopen(0, 1 / mu), sol
 
 
 def check_outer_losses_normalised():

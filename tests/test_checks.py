@@ -68,3 +68,34 @@ def test_registry_selection_and_unknown():
     assert [c.id for c in select(["large_lr.catapult"])] == ["large_lr.catapult"]
     with pytest.raises(ValueError, match="claim"):
         select(["no_such_family"])
+
+
+def test_claim_needing_full_size_is_skipped_with_reason_at_quick_size():
+    from theorylab.core.claims import Claim
+    from theorylab.core.verify import run_claim
+
+    def never(ctx):  # must not run at quick size
+        raise AssertionError("measured at quick size")
+
+    c = Claim(id="demo.network_rate", title="t", statement="s", source="nowhere", tag="expected",
+              check=LimitCheck(intervals={"q": (0, 1)}), measure=never,
+              sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8},
+              needs_full="the network is far from its ERM at quick size")
+    v = run_claim(c, "quick")
+    assert v.status == "skipped" and "far from its ERM" in v.sentence and not v.passed
+    with pytest.raises(ValueError, match="size"):
+        run_claim(c, "medium")
+
+
+def test_a_measurement_error_is_that_claims_failure_not_a_crash():
+    from theorylab.core.claims import Claim
+    from theorylab.core.verify import run_claim
+
+    def broken(ctx):
+        raise RuntimeError("solver exploded")
+
+    c = Claim(id="demo.broken", title="t", statement="s", source="nowhere", tag="expected",
+              check=LimitCheck(intervals={"q": (0, 1)}), measure=broken,
+              sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8})
+    v = run_claim(c, "quick")
+    assert v.status == "failed" and "solver exploded" in v.sentence

@@ -123,14 +123,6 @@ def _jsonable(obj):
     return obj
 
 
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, (float, np.floating)):
-        return f"{v:.3g}"
-    return str(v)
-
-
 # ----------------------------------------------------------------------------------------
 # Checks
 # ----------------------------------------------------------------------------------------
@@ -297,17 +289,13 @@ class IdentityCheck(Check):
             scale = np.maximum(np.abs(ref), 1e-300) if scale is None else np.broadcast_to(
                 np.asarray(scale, float), v.shape)
             with np.errstate(divide="ignore", invalid="ignore"):
-                err = np.abs(v - ref) / scale
-            err = np.where(mask, err, 0.0)
-            bad = mask & ~(err <= self.rtol)  # NaN counts as a failure
-            w = float(np.nanmax(np.where(mask, err, np.nan))) if mask.any() else float("nan")
-            if bad.any():
-                ok = False
-                if not np.isfinite(w) or np.isnan(err[mask]).any():
-                    w = float("inf")
-            worst = max(worst, w) if np.isfinite(w) or w == float("inf") else worst
-            count += int(mask.sum())
-            parts.append(f"{name}: max relative error {w:.2e} over {int(mask.sum())} entries")
+                err = (np.abs(v - ref) / scale)[mask]
+            err = np.where(np.isnan(err), np.inf, err)  # a NaN is the worst possible error
+            w = float(err.max()) if err.size else float("nan")
+            ok = ok and bool(np.all(err <= self.rtol))
+            worst = max(worst, w) if err.size else worst
+            count += int(err.size)
+            parts.append(f"{name}: max relative error {w:.2e} over {err.size} entries")
         ok = ok and count >= self.min_count
         sentence = "; ".join(parts) + f" (tolerance {self.rtol:g})"
         note = _divergence_note(m)

@@ -7,7 +7,6 @@ Exit status: 0 all selected claims passed (or were skipped with a reason), 1 a c
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -94,7 +92,8 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
         sentence += "; a negative control was NOT rejected, so the check has no power here"
     v = Verdict(claim.id, kind, "passed" if ok else "failed", r.passed, r.predicted, r.measured,
                 r.ci, r.tolerance, r.resolution, sentence, control_rejected, controls, r.fit,
-                info={**m.info, "sweep": dict(ctx.sweep.stats)})
+                info={**m.info, "sweep": dict(ctx.sweep.stats),
+                      "cell_wall_s": [round(w, 4) for w in ctx.sweep.wall.values()]})
     if out_dir is not None:
         path = Path(out_dir) / "figures" / claim.id.replace(".", "__")
         try:

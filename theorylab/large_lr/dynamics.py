@@ -121,8 +121,3 @@ def gd_checkpoints(loss: Callable, z0, eta, every: int, checkpoints: int):
 
     (_, dead), zs = lax.scan(block, (z0, jnp.array(False)), None, length=checkpoints)
     return jnp.concatenate([z0[None], zs]), dead
-
-
-def imbalance(z, n: int):
-    """D = ||x||^2 - ||y||^2 for the factor model."""
-    return jnp.sum(z[..., :n] ** 2, -1) - jnp.sum(z[..., n:] ** 2, -1)
