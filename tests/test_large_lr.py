@@ -48,12 +48,22 @@ def test_claim_passes_and_control_is_rejected(verdicts, cid):
     assert v.passed
 
 
-def test_critical_rate_golden_slope_and_power(verdicts):
-    """Pinned slope (tolerance from the seed CI, at least 0.01) and a planted wrong exponent."""
+def test_critical_rate_golden_slope(verdicts):
+    """Pinned slope (tolerance from the seed CI, at least 0.01)."""
     v = verdicts["large_lr.critical_rate"]
     ok, msg = check_golden(GOLDEN, v.claim_id, v.measured, v.ci, size="quick", seeds=16)
     assert ok, msg
-    # the twin: the same measured slope against a wrong exponent (-0.6) must fail the check
+
+
+def test_critical_rate_check_rejects_a_planted_wrong_exponent():
+    """The twin: the real measurement, through the claim's own check kind and tolerance, must
+    fail against a wrong exponent (-0.6, or -0.4) and pass against the true one."""
+    from theorylab.core.verify import _context
+
     claim = theorylab.claims("large_lr.critical_rate")[0]
-    wrong = SlopeCheck(predicted=-0.6, side="two-sided", tol=claim.check.tol)
-    assert abs(v.measured - wrong.predicted) > wrong.tol
+    m = claim.measure(_context(claim, "quick", None, None, False))
+    assert claim.check.evaluate(m).passed
+    for wrong in (-0.6, -0.4):
+        twin = SlopeCheck(predicted=wrong, side=claim.check.side, tol=claim.check.tol,
+                          window=claim.check.window)
+        assert not twin.evaluate(m).passed

@@ -88,6 +88,9 @@ register(Claim(
 # ----------------------------------------------------------------------------------------
 # large_lr.stability_bound  [derived]
 # ----------------------------------------------------------------------------------------
+GAP_BOUND = Bound("2/eta - 2*mu", paper=P1, theorem="derived: linear stability at a minimiser", tag="derived")
+
+
 def _stability_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     p = ctx.params
     o, = ctx.sweep.run(sims.endpoint_factor,
@@ -97,7 +100,7 @@ def _stability_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     conv = (~o["diverged"]) & (np.abs(o["r"]) < CONVERGED)
     eta = o["eta"]
     m = Measurement(values={"gap2": o["gap2"], "sharpness": o["sharpness"]},
-                    reference={"gap2": 2 / eta - 2.0, "sharpness": 2 / eta},
+                    reference={"gap2": GAP_BOUND.evaluate(eta=eta, mu=1.0), "sharpness": 2 / eta},
                     mask={"gap2": conv, "sharpness": conv},
                     diverged=int(o["diverged"].sum()), total=o["r"].size)
     m.info = {"converged": int(conv.sum()), "eta_scale": eta_scale, "n": p["n"],
@@ -114,7 +117,7 @@ register(Claim(
                "steps eta = c/L0, c in [0.5, 4.5]."),
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
-    bound=Bound("2/eta - 2*mu", paper=P1, theorem="derived: linear stability at a minimiser", tag="derived"),
+    bound=GAP_BOUND,
     # End points have |r| < 1e-10, so their Hessian is within ~1e-10 * O(1) of the minimiser's
     # and ||x - y||^2 = S - 2 mu - 2 r exactly: 1e-8 absolute covers both with 100x room.
     # The relative 1e-9 covers float64 rounding of eigvalsh on O(1e2) entries.
