@@ -211,7 +211,7 @@ class SlopeCheck(Check):
                     f"{'meets' if ok else 'violates'} {tol_desc}")
         if fit.dropped:
             sentence += f"; window dropped {len(fit.dropped)} point(s)"
-        if fit.resolution > 2 * self.tol:
+        if self.tol > 0 and fit.resolution > 2 * self.tol:
             sentence += f"; resolution {fit.resolution:.2f} is coarser than the tolerance band"
         return CheckResult(bool(ok), self.predicted, s, fit.ci, self.tol, fit.resolution, sentence,
                            fit.to_dict())

@@ -1,0 +1,24 @@
+"""Policy mirror descent on finite MDPs: PMD, homotopic, block, robust and stochastic PMD.
+
+Public API:
+
+* :class:`MDP` (validated container), :func:`garnet`, :func:`multichain`, :func:`plant_ties`;
+* :func:`evaluate` (exact ``V``, ``Q`` by a linear solve), :func:`stationary`, :func:`solve`
+  (policy iteration), :func:`solve_regularized`, :func:`max_entropy_optimal`;
+* the methods :func:`pmd`, :func:`hpmd`, :func:`bpmd`, :func:`rpmd` (robust, with
+  :func:`robust_evaluate`, :func:`robust_solve`, :func:`robust_bellman`), each one ``lax.scan``
+  returning a per-iteration trace. Stochastic PMD is :func:`pmd` with ``samples=m``.
+
+Everything vmaps over a batch of MDPs of one shape. float64 throughout. The claims live in
+:mod:`theorylab.pmd.claims` (ids ``pmd.*``, ``hpmd.*``, ``bpmd.*``, ``rpmd.*``, ``spmd.*``).
+"""
+
+from .algorithms import bpmd, empirical, euclid_prox, hpmd, kl_prox, pmd, proj_simplex
+from .mdp import (MDP, Solution, evaluate, garnet, max_entropy_optimal, multichain, plant_ties,
+                  solve, solve_regularized, stationary)
+from .robust import robust_bellman, robust_evaluate, robust_solve, rpmd, worst_kl, worst_l1
+
+__all__ = ["MDP", "Solution", "bpmd", "empirical", "euclid_prox", "evaluate", "garnet", "hpmd",
+           "kl_prox", "max_entropy_optimal", "multichain", "plant_ties", "pmd", "proj_simplex",
+           "robust_bellman", "robust_evaluate", "robust_solve", "rpmd", "solve",
+           "solve_regularized", "stationary", "worst_kl", "worst_l1"]

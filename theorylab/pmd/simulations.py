@@ -1,0 +1,136 @@
+"""Sweep-ready simulations of the PMD family: ``sim(key, static, dynamic) -> dict of arrays``.
+
+Each seed draws one random MDP from its key (a Garnet MDP, one with planted ties, or a
+multichain one), solves it exactly, runs one method, and returns its trace. The sweep vmaps
+over seeds, so every call runs a batch of independent MDP instances; shape-defining settings
+(sizes, step counts, method names) are ``static``, numbers (discount, steps, noise) are traced.
+float64 throughout.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from . import algorithms as alg
+from . import robust as rob
+from .mdp import garnet, max_entropy_optimal, multichain, plant_ties, solve, solve_regularized
+
+
+def _garnet(key, static, gamma):
+    return garnet(key, static["S"], static["A"], static["branching"], gamma)
+
+
+def pmd_garnet(key, static, dynamic):
+    """PMD on a Garnet MDP. static: S, A, branching, steps, schedule, divergence, regularized
+    (bool: entropy weight ``mu`` and the regularised reference), sampled (bool: Q from
+    ``samples`` next states per pair). dynamic: gamma, eta0, mu, c0, noise, bias, samples."""
+    k1, k2 = jax.random.split(key)
+    d = dynamic
+    mdp = _garnet(k1, static, d["gamma"])
+    mu = d["mu"] if static.get("regularized") else 0.0
+    ref = solve_regularized(mdp, mu) if static.get("regularized") else solve(mdp)
+    tr = alg.pmd(mdp, ref, static["steps"], schedule=static["schedule"], eta0=d["eta0"], mu=mu,
+                 divergence=static.get("divergence", "kl"), c0=d.get("c0", 1.0),
+                 noise=d.get("noise", 0.0), bias=d.get("bias", 0.0), key=k2,
+                 samples=d["samples"] if static.get("sampled") else None)
+    tr["potential"] = tr["f_gap"] + mu / (1.0 - mdp.gamma) * tr["kl_star"]
+    return tr
+
+
+def hpmd_ties(key, static, dynamic):
+    """Homotopic (or plain) PMD on a Garnet MDP with planted ties.
+
+    static: S, A, branching, steps, method ("hpmd", "pmd_geometric", "pmd_constant"),
+    divergence, q ("regularized"/"plain"), homotopy (bool). dynamic: gamma, tau0, eta0, ties.
+    Returns the trace, the final policy's sup distance to the maximal-entropy optimal policy
+    (computed independently) and to the per-state uniform split over optimal actions, the
+    first iteration with exactly zero non-optimal mass (steps + 1 if never) and the last
+    log10 ratio of non-optimal masses.
+    """
+    k1, k2 = jax.random.split(key)
+    d = dynamic
+    mdp = plant_ties(_garnet(k1, static, d["gamma"]), k2, d["ties"])
+    ref = solve(mdp)
+    steps, div = static["steps"], static.get("divergence", "kl")
+    if static["method"] == "hpmd":
+        tr = alg.hpmd(mdp, ref, steps, tau0=d["tau0"], divergence=div, q=static.get("q", "regularized"),
+                      homotopy=static.get("homotopy", True))
+    else:
+        sched = "geometric" if static["method"] == "pmd_geometric" else "constant"
+        tr = alg.pmd(mdp, ref, steps, schedule=sched, eta0=d["eta0"], divergence=div, eta_max=1e12)
+    last = tr.pop("pi_next")
+    target = max_entropy_optimal(mdp, ref.optimal)
+    split = ref.optimal / ref.optimal.sum(-1, keepdims=True)
+    log_m = tr["log_m"]
+    exact = jnp.isneginf(log_m)
+    ratio = (log_m[1:] - log_m[:-1]) / jnp.log(10.0)
+    finite = jnp.isfinite(ratio)
+    last_ratio = jnp.where(finite.any(), ratio[jnp.max(jnp.where(finite, jnp.arange(ratio.size), -1))], jnp.nan)
+    tr.update(dist_maxent=jnp.max(jnp.abs(last - target)), dist_split=jnp.max(jnp.abs(last - split)),
+              first_exact=jnp.where(exact.any(), jnp.argmax(exact), steps + 1),
+              last_log10_ratio=last_ratio, log10_ratio=ratio)
+    return tr
+
+
+def bpmd_garnet(key, static, dynamic):
+    """Block PMD, ``replicas`` independent sampling runs on one MDP, averaged.
+
+    static: S, A, branching, steps, sampling, replicas, multichain (bool), start ("uniform" or
+    "first_half": the on-policy start distribution). dynamic: gamma, mu, eta_scale (the step is
+    ``eta_scale (1 - gamma)/(gamma mu)``). Returns the replica-mean potential
+    ``L_k = f_gap + mu/(1-gamma) E_nu* KL`` and that of batch PMD with the same step.
+    """
+    k1, k2 = jax.random.split(key)
+    d = dynamic
+    S = static["S"]
+    mdp = (multichain(k1, S, static["A"], static["branching"], d["gamma"]) if static.get("multichain")
+           else _garnet(k1, static, d["gamma"]))
+    mu = d["mu"]
+    ref = solve_regularized(mdp, mu)
+    eta = d["eta_scale"] * (1 - mdp.gamma) / (mdp.gamma * mu)
+    rho = (jnp.where(jnp.arange(S) < S // 2, 2.0 / S, 0.0) if static.get("start") == "first_half"
+           else jnp.full((S,), 1.0 / S))
+    steps = static["steps"]
+
+    def one(k):
+        tr = alg.bpmd(mdp, ref, steps, k, sampling=static["sampling"], eta=eta, mu=mu, rho=rho)
+        return tr["f_gap"] + mu / (1 - mdp.gamma) * tr["kl_star"]
+
+    L = jax.vmap(one)(jax.random.split(k2, static["replicas"]))
+    batch = alg.pmd(mdp, ref, steps // S, schedule="constant", eta0=eta, mu=mu)
+    return {"potential": L.mean(0), "potential_sd": L.std(0),
+            "batch_potential": batch["f_gap"] + mu / (1 - mdp.gamma) * batch["kl_star"]}
+
+
+def rpmd_garnet(key, static, dynamic):
+    """Robust PMD on a Garnet MDP with an ``l1`` or ``kl`` ball of ``radius`` around each row.
+    static: S, A, branching, steps, schedule, kind. dynamic: gamma, radius, eta0."""
+    d = dynamic
+    mdp = _garnet(key, static, d["gamma"])
+    ref = rob.robust_solve(mdp, d["radius"], static["kind"])
+    return rob.rpmd(mdp, ref, static["steps"], radius=d["radius"], kind=static["kind"],
+                    schedule=static["schedule"], eta0=d["eta0"])
+
+
+def robust_contraction(key, static, dynamic):
+    """``||T V - T U||_inf`` and ``||V - U||_inf`` for random policies and value pairs.
+
+    Half the pairs are independent Gaussian vectors (scale 1/(1-gamma)); the other half are
+    ``U = V + t 1`` shifts, for which the ratio is exactly gamma (the modulus is tight).
+    static: S, A, branching, pairs, kind. dynamic: gamma, radius.
+    """
+    d = dynamic
+    k1, k2, k3, k4 = jax.random.split(key, 4)
+    mdp = _garnet(k1, static, d["gamma"])
+    n, S, A = static["pairs"], static["S"], static["A"]
+    scale = 1.0 / (1.0 - mdp.gamma)
+    V = jax.random.normal(k2, (n * S,), jnp.float64).reshape(n, S) * scale
+    U = jax.random.normal(k3, (n * S,), jnp.float64).reshape(n, S) * scale
+    half = jnp.arange(n) < n // 2
+    U = jnp.where(half[:, None], U, V + U[:, :1])
+    logits = jax.random.normal(k4, (n * S * A,), jnp.float64).reshape(n, S, A)
+    pi = jax.nn.softmax(logits, -1)
+    T = jax.vmap(lambda p, v: rob.robust_bellman(mdp, p, v, d["radius"], static["kind"]))
+    return {"lhs": jnp.max(jnp.abs(T(pi, V) - T(pi, U)), -1), "dist": jnp.max(jnp.abs(V - U), -1),
+            "gamma": mdp.gamma}
