@@ -121,6 +121,7 @@ def _regularized_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
         L = o["potential"]
         m.values[name] = L
         m.reference[name] = g**k * L[:, :1]
+        m.mask[name] = np.broadcast_to(k >= 1, L.shape)  # k = 0 is L_0 <= L_0: not evidence
     m.info = {"gamma": g, "eta_scale": eta_scale, "eta": "(1-gamma)/(gamma mu)"}
     return m
 
