@@ -1,6 +1,7 @@
 """The PMD family: MDP substrate against independent oracles, algorithm invariants, bad
 inputs, and every claim at quick size with its control."""
 
+import dataclasses
 from pathlib import Path
 
 import jax
@@ -14,6 +15,7 @@ from theorylab import pmd
 from theorylab.core import sweep as sweep_mod
 from theorylab.core.claims import SlopeCheck
 from theorylab.core.golden import check_golden
+from theorylab.core.verify import _context
 from theorylab.pmd import algorithms as alg
 from theorylab.pmd import simulations as sims
 
@@ -191,8 +193,13 @@ def test_one_compile_for_a_sweep_over_gamma_and_steps():
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def verdicts():
-    return {v.claim_id: v for v in theorylab.verify(["pmd"], size="quick")}
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("pmd-cache")
+
+
+@pytest.fixture(scope="module")
+def verdicts(cache):
+    return {v.claim_id: v for v in theorylab.verify(["pmd"], size="quick", cache_dir=cache)}
 
 
 CLAIMS = [c.id for c in theorylab.claims("pmd")]
@@ -225,3 +232,31 @@ def test_pinned_slopes(verdicts, cid):
     ok, msg = check_golden(GOLDEN, cid, v.measured, v.ci, size="quick", seeds=claim.seeds["quick"],
                            min_tol=min_tol)
     assert ok, msg
+
+
+@pytest.mark.parametrize("cid", SLOPES)
+def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
+    """The twin: the real measurement (from the cell cache), through the claim's own check kind,
+    must fail against a rate just steeper than its CI and pass against one just shallower."""
+    claim = theorylab.claims(cid)[0]
+    m = claim.measure(_context(claim, "quick", None, cache, False))
+    lo, hi = verdicts[cid].ci
+    width = hi - lo
+    steep = dataclasses.replace(claim.check, predicted=lo - width, tol=0.0)
+    shallow = dataclasses.replace(claim.check, predicted=hi + width, tol=0.0)
+    assert not steep.evaluate(m).passed
+    assert shallow.evaluate(m).passed
+
+
+def test_hybrid_sampling_converges_where_on_policy_stalls():
+    m = pmd.multichain(KEY, 8, 3, 3, 0.9)
+    mu = 0.1
+    ref = pmd.solve_regularized(m, mu)
+    rho = jnp.where(jnp.arange(8) < 4, 0.25, 0.0)
+
+    def final(sampling):
+        tr = pmd.bpmd(m, ref, 300, KEY, sampling=sampling, eta=(1 - 0.9) / (0.9 * mu), mu=mu, rho=rho)
+        L = np.asarray(tr["f_gap"] + mu / 0.1 * tr["kl_star"])
+        return L[-1] / L[0]
+
+    assert final("hybrid") < 0.05 < final("on_policy")
