@@ -181,11 +181,13 @@ def test_bad_inputs_are_clear_errors(bad, match):
         bad()
 
 
-def test_one_compile_for_a_sweep_over_gamma_and_steps():
+def test_one_compile_for_a_sweep_over_gamma_and_schedules():
     sweep_mod.TRACE_COUNTS.clear()
     sw = sweep_mod.Sweep("test.pmd", 0)
-    static = {"S": 6, "A": 2, "branching": 2, "steps": 5, "schedule": "constant"}
-    sw.run(sims.pmd_garnet, [(static, {"gamma": g, "eta0": e}) for g in (0.5, 0.9) for e in (0.1, 1.0)], 2)
+    static = {"S": 6, "A": 2, "branching": 2, "steps": 5}
+    dyn = {"eta0": 1.0, "mu": 0.0, "c0": 1.0, "noise": 0.0, "bias": 0.0, "samples": 1.0}
+    sw.run(sims.pmd_garnet, [(static, {**dyn, "gamma": g, "schedule": alg.schedule_id(s)})
+                             for g in (0.5, 0.9) for s in alg.SCHEDULES], 2)
     assert list(sweep_mod.TRACE_COUNTS.values()) == [1]
 
 

@@ -34,11 +34,18 @@ SCHEDULES = ("constant", "geometric", "linear", "decaying", "adaptive")
 DIVERGENCES = ("kl", "euclidean")
 
 
-def check_options(schedule: str = "constant", divergence: str = "kl") -> None:
-    if schedule not in SCHEDULES:
+def check_options(schedule="constant", divergence: str = "kl") -> None:
+    if isinstance(schedule, str) and schedule not in SCHEDULES:
         raise ValueError(f"schedule: must be one of {SCHEDULES}, got {schedule!r}")
     if divergence not in DIVERGENCES:
         raise ValueError(f"divergence: must be one of {DIVERGENCES}, got {divergence!r}")
+
+
+def schedule_id(name: str) -> int:
+    """The index of a schedule name: pass it as a traced value so that one compiled program
+    serves every schedule."""
+    check_options(name)
+    return SCHEDULES.index(name)
 
 
 # ----------------------------------------------------------------------------------------
@@ -95,22 +102,21 @@ def greedy_divergence(pi, logits, Q, divergence: str):
     return 0.5 * jnp.sum((e - pi) ** 2, -1)
 
 
-def step_size(schedule: str, k, eta0, gamma, *, D=None, c0=1.0, eta_max=1e10):
-    """The step ``eta_k`` of a schedule (see the module docstring), capped at ``eta_max``."""
+def step_size(schedule, k, eta0, gamma, *, D=None, c0=1.0, eta_max=1e10):
+    """The step ``eta_k`` of a schedule (see the module docstring), capped at ``eta_max``.
+
+    ``schedule`` is a name or its (possibly traced) index from :func:`schedule_id`; ``D`` (the
+    per-state greedy divergences) is only used by ``adaptive``.
+    """
+    idx = schedule_id(schedule) if isinstance(schedule, str) else schedule
     kf = jnp.asarray(k, jnp.float64)
-    if schedule == "constant":
-        eta = eta0 * jnp.ones_like(kf)
-    elif schedule == "geometric":
-        eta = eta0 * gamma ** (-kf)
-    elif schedule == "linear":
-        eta = eta0 * (kf + 1.0)
-    elif schedule == "decaying":
-        eta = eta0 / (kf + 1.0)
-    elif schedule == "adaptive":
-        eta = jnp.max(D) / (c0 * gamma ** (2.0 * (kf + 1.0)))
-    else:
-        raise ValueError(f"schedule: must be one of {SCHEDULES}, got {schedule!r}")
-    return jnp.minimum(eta, eta_max)
+    dmax = 0.0 if D is None else jnp.max(D)
+    etas = jnp.stack([eta0 * jnp.ones_like(kf),                       # constant
+                      eta0 * gamma ** (-kf),                          # geometric
+                      eta0 * (kf + 1.0),                              # linear
+                      eta0 / (kf + 1.0),                              # decaying
+                      dmax / (c0 * gamma ** (2.0 * (kf + 1.0)))])     # adaptive
+    return jnp.minimum(etas[idx], eta_max)
 
 
 # ----------------------------------------------------------------------------------------
@@ -151,14 +157,15 @@ def prox(state, Q, eta, tau, divergence):
 # ----------------------------------------------------------------------------------------
 # PMD
 # ----------------------------------------------------------------------------------------
-def pmd(mdp: MDP, ref: Solution, steps: int, *, schedule: str = "constant", eta0=1.0, mu=0.0,
+def pmd(mdp: MDP, ref: Solution, steps: int, *, schedule="constant", eta0=1.0, mu=0.0,
         divergence: str = "kl", c0=1.0, eta_max=1e10, noise=0.0, bias=0.0, key=None,
         samples=None) -> dict:
     """Run PMD; returns the trace (rows 0..steps) and ``pi_next``, the policy after row ``steps``.
 
     Args:
         mdp, ref: the MDP and its reference solution (``solve`` or ``solve_regularized``).
-        schedule, eta0, c0, eta_max: the step sizes (module docstring).
+        schedule, eta0, c0, eta_max: the step sizes (module docstring); ``schedule`` may be a
+            traced index (:func:`schedule_id`).
         mu: entropy (KL) or quadratic (Euclidean) regularisation weight; ``V`` then includes it.
         noise: sup-norm ``b`` of i.i.d. U[-b, b] errors added to ``Q`` (inexact PMD).
         bias: a deterministic error of sup-norm ``bias``: ``+bias`` on the reference's optimal
@@ -183,7 +190,7 @@ def pmd(mdp: MDP, ref: Solution, steps: int, *, schedule: str = "constant", eta0
             Qhat = evaluate(empirical(mdp, kq, samples), pi, h)[1]
         Qhat = Qhat + noise * uniform(kq, Q.shape, -1.0, 1.0)
         Qhat = Qhat + bias * jnp.where(ref.optimal, 1.0, -1.0)
-        D = greedy_divergence(pi, logits, Qhat, divergence) if schedule == "adaptive" else None
+        D = greedy_divergence(pi, logits, Qhat, divergence)
         eta = step_size(schedule, k, eta0, gamma, D=D, c0=c0, eta_max=eta_max)
         out["eta"] = eta
         return (prox(state, Qhat, eta, mu, divergence), key), out
@@ -207,7 +214,7 @@ def empirical(mdp: MDP, key, m) -> MDP:
 # Homotopic PMD
 # ----------------------------------------------------------------------------------------
 def hpmd(mdp: MDP, ref: Solution, steps: int, *, tau0=1.0, tau_rate=None, divergence: str = "kl",
-         q: str = "regularized", eta_max=1e12, homotopy: bool = True) -> dict:
+         q="regularized", eta_max=1e12, homotopy=True) -> dict:
     """Homotopic PMD (Li, Lan, Zhao 2022): regularisation ``tau_k`` toward the uniform policy
     shrinks geometrically while ``eta_k tau_k = (1 - gamma)/gamma`` stays fixed.
 
@@ -217,20 +224,22 @@ def hpmd(mdp: MDP, ref: Solution, steps: int, *, tau0=1.0, tau_rate=None, diverg
     last iterate then tends to the optimal policy of maximal discounted entropy);
     ``q="plain"`` with the unregularised Q (the limit is then the per-state uniform split over
     optimal actions). The trace's gaps are always those of the unregularised MDP; ``tau`` and
-    ``eta`` are recorded.
+    ``eta`` are recorded. ``q`` and ``homotopy`` may also be traced booleans (``q`` then means
+    "regularised"), so one compiled program serves every variant.
     """
     check_options("constant", divergence)
-    if q not in ("regularized", "plain"):
+    if isinstance(q, str) and q not in ("regularized", "plain"):
         raise ValueError(f"q: must be 'regularized' or 'plain', got {q!r}")
+    q_reg = (q == "regularized") if isinstance(q, str) else q
     gamma = mdp.gamma
-    rate = gamma**2 if tau_rate is None else tau_rate
+    rate = jnp.where(homotopy, gamma**2 if tau_rate is None else tau_rate, 1.0)
 
     def body(state, k):
         pi, logits = _policy(state, divergence)
-        tau = tau0 * rate ** (k + 1.0) if homotopy else tau0 * jnp.ones(())
+        tau = tau0 * rate ** (k + 1.0)
         V, Q0 = evaluate(mdp, pi)
         out = metrics(ref, V, pi, logits)
-        Q = evaluate(mdp, pi, regularizer(pi, logits, tau, divergence))[1] if q == "regularized" else Q0
+        Q = jnp.where(q_reg, evaluate(mdp, pi, regularizer(pi, logits, tau, divergence))[1], Q0)
         eta = jnp.minimum((1.0 - gamma) / (gamma * tau), eta_max)
         out.update(eta=eta, tau=tau)
         return prox(state, Q, eta, tau, divergence), out

@@ -22,6 +22,7 @@ from ..core.claims import (Claim, Context, Control, LimitCheck, Measurement, Poi
                            SlopeCheck, register)
 from . import figures as figs
 from . import simulations as sims
+from .algorithms import schedule_id
 
 LAN = "Lan, Math. Programming 2023 (arXiv 2102.00135)"
 HPMD = "Li, Lan, Zhao, Homotopic PMD (arXiv 2201.09457)"
@@ -36,6 +37,15 @@ GAP_FLOOR = 1e-11  # rates are fitted only over gaps above this (float64 values 
 GARNET = {"S": 20, "A": 5, "branching": 5}
 SMALL = {"S": 10, "A": 4, "branching": 4}
 FAMILY = "pmd"
+
+
+def _pmd_dyn(gamma, schedule="constant", *, eta0=1.0, mu=0.0, c0=1.0, noise=0.0, bias=0.0,
+             samples=1.0) -> dict:
+    """Every traced setting of ``sims.pmd_garnet``, always with the same keys and dtypes, so
+    that all schedules, step sizes, noise levels and sample counts share one compiled program."""
+    return {"gamma": float(gamma), "schedule": schedule_id(schedule), "eta0": float(eta0),
+            "mu": float(mu), "c0": float(c0), "noise": float(noise), "bias": float(bias),
+            "samples": float(samples)}
 
 
 def _value_slack(gamma: float) -> float:
@@ -65,8 +75,8 @@ def _semilog(y: np.ndarray, floor: float = GAP_FLOOR, info: dict | None = None) 
 # ----------------------------------------------------------------------------------------
 def _johnson_measure(ctx: Context, schedule: str = "adaptive", divs=("kl", "euclidean")) -> Measurement:
     p = ctx.params
-    cells = [({**GARNET, "steps": p["steps"], "schedule": schedule, "divergence": dv},
-              {"gamma": g, "eta0": 1.0, "c0": p["c0"]}) for dv in divs for g in p["gammas"]]
+    cells = [({**GARNET, "steps": p["steps"], "divergence": dv}, _pmd_dyn(g, schedule, c0=p["c0"]))
+             for dv in divs for g in p["gammas"]]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="garnet")
     m = Measurement(total=ctx.seeds * len(cells))
     k = np.arange(p["steps"] + 1)
@@ -111,8 +121,8 @@ register(Claim(
 def _regularized_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     p = ctx.params
     g = p["gamma"]
-    cells = [({**GARNET, "steps": p["steps"], "schedule": "constant", "regularized": True},
-              {"gamma": g, "mu": mu, "eta0": eta_scale * (1 - g) / (g * mu)}) for mu in p["mus"]]
+    cells = [({**GARNET, "steps": p["steps"], "regularized": True},
+              _pmd_dyn(g, "constant", mu=mu, eta0=eta_scale * (1 - g) / (g * mu))) for mu in p["mus"]]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="garnet")
     k = np.arange(p["steps"] + 1)
     m = Measurement(total=ctx.seeds * len(cells))
@@ -157,8 +167,8 @@ register(Claim(
 # ----------------------------------------------------------------------------------------
 def _plain_run(ctx: Context, schedule: str, eta0: float):
     p = ctx.params
-    o, = ctx.sweep.run(sims.pmd_garnet, [({**GARNET, "steps": p["steps"], "schedule": schedule},
-                                          {"gamma": p["gamma"], "eta0": eta0})],
+    o, = ctx.sweep.run(sims.pmd_garnet, [({**GARNET, "steps": p["steps"]},
+                                          _pmd_dyn(p["gamma"], schedule, eta0=eta0))],
                        ctx.seeds, stream="garnet")
     return o
 
@@ -244,8 +254,7 @@ def _inexact_measure(ctx: Context, with_floor: bool = True, noises=None) -> Meas
     p = ctx.params
     g = p["gamma"]
     noises = p["noises"] if noises is None else noises
-    cells = [({**GARNET, "steps": p["steps"], "schedule": "adaptive"},
-              {"gamma": g, "eta0": 1.0, "c0": p["c0"], "noise": b}) for b in noises]
+    cells = [({**GARNET, "steps": p["steps"]}, _pmd_dyn(g, "adaptive", c0=p["c0"], noise=b)) for b in noises]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="garnet")
     k = np.arange(p["steps"] + 1)
     m = Measurement(total=ctx.seeds * len(cells))
@@ -285,10 +294,14 @@ register(Claim(
 # hpmd.*  [abstract + expected]
 # ----------------------------------------------------------------------------------------
 def _hpmd_run(ctx: Context, method="hpmd", divergence="kl", q="regularized", homotopy=True):
+    """``method``: "hpmd", or plain PMD "pmd_geometric" / "pmd_constant" (eta0 = 1)."""
     p = ctx.params
-    o, = ctx.sweep.run(sims.hpmd_ties, [({**GARNET, "steps": p["steps"], "method": method,
-                                           "divergence": divergence, "q": q, "homotopy": homotopy},
-                                          {"gamma": p["gamma"], "tau0": 1.0, "eta0": 1.0, "ties": 0.5})],
+    schedule = "constant" if method == "pmd_constant" else "geometric"
+    dyn = {"gamma": float(p["gamma"]), "tau0": 1.0, "ties": 0.5, "eta0": 1.0,
+           "schedule": schedule_id(schedule), "q_regularized": float(q == "regularized"),
+           "homotopy": float(homotopy)}
+    o, = ctx.sweep.run(sims.hpmd_ties, [({**GARNET, "steps": p["steps"], "divergence": divergence,
+                                          "method": "hpmd" if method == "hpmd" else "pmd"}, dyn)],
                        ctx.seeds, stream="ties")
     return o
 
@@ -543,8 +556,9 @@ register(Claim(
 
 def _rpmd_run(ctx: Context, schedule: str):
     p = ctx.params
-    o, = ctx.sweep.run(sims.rpmd_garnet, [({**SMALL, "steps": p["steps"], "schedule": schedule, "kind": "l1"},
-                                           {"gamma": p["gamma"], "radius": p["radius"], "eta0": 1.0})],
+    o, = ctx.sweep.run(sims.rpmd_garnet, [({**SMALL, "steps": p["steps"], "kind": "l1"},
+                                           {"gamma": float(p["gamma"]), "radius": float(p["radius"]),
+                                            "schedule": schedule_id(schedule), "eta0": 1.0})],
                        ctx.seeds, stream="rpmd")
     return o
 
@@ -615,8 +629,8 @@ register(Claim(
 def _spmd_measure(ctx: Context, bias: float = 0.0) -> Measurement:
     p = ctx.params
     ms = p["samples"]
-    cells = [({**SMALL, "steps": p["steps"], "schedule": "adaptive", "sampled": True},
-              {"gamma": p["gamma"], "eta0": 1.0, "c0": 1.0, "samples": float(m), "bias": bias}) for m in ms]
+    cells = [({**SMALL, "steps": p["steps"], "sampled": True},
+              _pmd_dyn(p["gamma"], "adaptive", samples=m, bias=bias)) for m in ms]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="spmd")
     half = p["steps"] // 2
     floor = np.stack([o["gap_inf"][:, half:].mean(1) for o in outs], 1)  # (instances, m)

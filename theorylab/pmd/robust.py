@@ -125,7 +125,7 @@ def robust_solve(mdp: MDP, radius, kind: str, tol: float = 1e-12, max_iter: int 
 
 
 def rpmd(mdp: MDP, ref: Solution, steps: int, *, radius=0.1, kind: str = "l1",
-         schedule: str = "linear", eta0=1.0, tol: float = 1e-12) -> dict:
+         schedule="linear", eta0=1.0, tol: float = 1e-12) -> dict:
     """Robust PMD with the KL divergence: ``log pi_{k+1} ∝ log pi_k - eta_k Q_r^{pi_k}``, where
     ``Q_r`` is the robust Q of the current policy (evaluated to ``tol``). ``ref`` is
     :func:`robust_solve`'s solution; ``f_gap`` is the uniform average of ``V_r^{pi_k} - V_r*``.

@@ -22,17 +22,18 @@ def _garnet(key, static, gamma):
 
 
 def pmd_garnet(key, static, dynamic):
-    """PMD on a Garnet MDP. static: S, A, branching, steps, schedule, divergence, regularized
-    (bool: entropy weight ``mu`` and the regularised reference), sampled (bool: Q from
-    ``samples`` next states per pair). dynamic: gamma, eta0, mu, c0, noise, bias, samples."""
+    """PMD on a Garnet MDP. static: S, A, branching, steps, divergence, regularized (bool:
+    entropy weight ``mu`` and the regularised reference), sampled (bool: Q from ``samples`` next
+    states per pair). dynamic: gamma, schedule (an index, ``algorithms.schedule_id``), eta0,
+    mu, c0, noise, bias, samples."""
     k1, k2 = jax.random.split(key)
     d = dynamic
     mdp = _garnet(k1, static, d["gamma"])
     mu = d["mu"] if static.get("regularized") else 0.0
     ref = solve_regularized(mdp, mu) if static.get("regularized") else solve(mdp)
-    tr = alg.pmd(mdp, ref, static["steps"], schedule=static["schedule"], eta0=d["eta0"], mu=mu,
-                 divergence=static.get("divergence", "kl"), c0=d.get("c0", 1.0),
-                 noise=d.get("noise", 0.0), bias=d.get("bias", 0.0), key=k2,
+    tr = alg.pmd(mdp, ref, static["steps"], schedule=d["schedule"], eta0=d["eta0"], mu=mu,
+                 divergence=static.get("divergence", "kl"), c0=d["c0"], noise=d["noise"],
+                 bias=d["bias"], key=k2,
                  samples=d["samples"] if static.get("sampled") else None)
     tr["potential"] = tr["f_gap"] + mu / (1.0 - mdp.gamma) * tr["kl_star"]
     return tr
@@ -41,8 +42,8 @@ def pmd_garnet(key, static, dynamic):
 def hpmd_ties(key, static, dynamic):
     """Homotopic (or plain) PMD on a Garnet MDP with planted ties.
 
-    static: S, A, branching, steps, method ("hpmd", "pmd_geometric", "pmd_constant"),
-    divergence, q ("regularized"/"plain"), homotopy (bool). dynamic: gamma, tau0, eta0, ties.
+    static: S, A, branching, steps, method ("hpmd" or "pmd"), divergence. dynamic: gamma,
+    tau0, ties; for HPMD q_regularized and homotopy (0/1); for PMD schedule (an index) and eta0.
     Returns the trace, the final policy's sup distance to the maximal-entropy optimal policy
     (computed independently) and to the per-state uniform split over optimal actions, the
     first iteration with exactly zero non-optimal mass (steps + 1 if never) and the last
@@ -54,11 +55,10 @@ def hpmd_ties(key, static, dynamic):
     ref = solve(mdp)
     steps, div = static["steps"], static.get("divergence", "kl")
     if static["method"] == "hpmd":
-        tr = alg.hpmd(mdp, ref, steps, tau0=d["tau0"], divergence=div, q=static.get("q", "regularized"),
-                      homotopy=static.get("homotopy", True))
+        tr = alg.hpmd(mdp, ref, steps, tau0=d["tau0"], divergence=div, q=d["q_regularized"] > 0,
+                      homotopy=d["homotopy"] > 0)
     else:
-        sched = "geometric" if static["method"] == "pmd_geometric" else "constant"
-        tr = alg.pmd(mdp, ref, steps, schedule=sched, eta0=d["eta0"], divergence=div, eta_max=1e12)
+        tr = alg.pmd(mdp, ref, steps, schedule=d["schedule"], eta0=d["eta0"], divergence=div, eta_max=1e12)
     last = tr.pop("pi_next")
     target = max_entropy_optimal(mdp, ref.optimal)
     split = ref.optimal / ref.optimal.sum(-1, keepdims=True)
@@ -105,12 +105,12 @@ def bpmd_garnet(key, static, dynamic):
 
 def rpmd_garnet(key, static, dynamic):
     """Robust PMD on a Garnet MDP with an ``l1`` or ``kl`` ball of ``radius`` around each row.
-    static: S, A, branching, steps, schedule, kind. dynamic: gamma, radius, eta0."""
+    static: S, A, branching, steps, kind. dynamic: gamma, radius, schedule (an index), eta0."""
     d = dynamic
     mdp = _garnet(key, static, d["gamma"])
     ref = rob.robust_solve(mdp, d["radius"], static["kind"])
     return rob.rpmd(mdp, ref, static["steps"], radius=d["radius"], kind=static["kind"],
-                    schedule=static["schedule"], eta0=d["eta0"])
+                    schedule=d["schedule"], eta0=d["eta0"])
 
 
 def robust_contraction(key, static, dynamic):
