@@ -28,7 +28,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .mdp import MDP, Solution, evaluate, kl_uniform, uniform
+from .mdp import (MDP, Solution, evaluate, evaluate_pair, kl_uniform, policy_kernel, q_from_v,
+                  solve_pair, uniform)
 
 SCHEDULES = ("constant", "geometric", "linear", "decaying", "adaptive")
 DIVERGENCES = ("kl", "euclidean")
@@ -183,11 +184,16 @@ def pmd(mdp: MDP, ref: Solution, steps: int, *, schedule="constant", eta0=1.0, m
         key, kq = jax.random.split(key)
         pi, logits = _policy(state, divergence)
         h = regularizer(pi, logits, mu, divergence)
-        V, Q = evaluate(mdp, pi, h)
+        if samples is None:
+            V, Q = evaluate(mdp, pi, h)
+            Qhat = Q
+        else:  # exact values for the trace, the empirical MDP's Q for the update
+            emp = empirical(mdp, kq, samples)
+            (Ppi, cpi), (Pe, _) = policy_kernel(mdp, pi), policy_kernel(emp, pi)
+            eye = jnp.eye(mdp.S)
+            V, Ve = solve_pair(eye - gamma * Ppi, cpi + h, eye - gamma * Pe, cpi + h)
+            Q, Qhat = q_from_v(mdp, V), q_from_v(emp, Ve)
         out = metrics(ref, V, pi, logits)
-        Qhat = Q
-        if samples is not None:
-            Qhat = evaluate(empirical(mdp, kq, samples), pi, h)[1]
         Qhat = Qhat + noise * uniform(kq, Q.shape, -1.0, 1.0)
         Qhat = Qhat + bias * jnp.where(ref.optimal, 1.0, -1.0)
         D = greedy_divergence(pi, logits, Qhat, divergence)
@@ -237,9 +243,9 @@ def hpmd(mdp: MDP, ref: Solution, steps: int, *, tau0=1.0, tau_rate=None, diverg
     def body(state, k):
         pi, logits = _policy(state, divergence)
         tau = tau0 * rate ** (k + 1.0)
-        V, Q0 = evaluate(mdp, pi)
+        (V, Q0), (_, Qtau) = evaluate_pair(mdp, pi, regularizer(pi, logits, tau, divergence))
         out = metrics(ref, V, pi, logits)
-        Q = jnp.where(q_reg, evaluate(mdp, pi, regularizer(pi, logits, tau, divergence))[1], Q0)
+        Q = jnp.where(q_reg, Qtau, Q0)
         eta = jnp.minimum((1.0 - gamma) / (gamma * tau), eta_max)
         out.update(eta=eta, tau=tau)
         return prox(state, Q, eta, tau, divergence), out
@@ -273,17 +279,18 @@ def bpmd(mdp: MDP, ref: Solution, steps: int, key, *, sampling: str = "uniform",
         logits, key = carry
         key, ks, kc = jax.random.split(key, 3)
         pi = jnp.exp(logits)
-        V, Q = evaluate(mdp, pi, mu * kl_uniform(pi))
-        out = metrics(ref, V, pi, logits)
-        Ppi = jnp.einsum("sa,san->sn", pi, mdp.P)
-        d = (1 - gamma) * jnp.linalg.solve((jnp.eye(S) - gamma * Ppi).T, rho)
-        d = jnp.maximum(d, 0.0)
+        h = mu * kl_uniform(pi)
         if sampling == "uniform":
+            V, Q = evaluate(mdp, pi, h)
             probs = jnp.full((S,), 1.0 / S)
-        elif sampling == "on_policy":
-            probs = d
-        else:
-            probs = jnp.where(jax.random.bernoulli(kc), 1.0 / S, d)
+        else:  # values and the visitation d = (1-gamma) (I - gamma P_pi)^-T rho in one solve
+            Ppi, cpi = policy_kernel(mdp, pi)
+            M = jnp.eye(S) - gamma * Ppi
+            V, d = solve_pair(M, cpi + h, M.T, (1 - gamma) * rho)
+            Q = q_from_v(mdp, V)
+            d = jnp.maximum(d, 0.0)
+            probs = d if sampling == "on_policy" else jnp.where(jax.random.bernoulli(kc), 1.0 / S, d)
+        out = metrics(ref, V, pi, logits)
         s = jax.random.choice(ks, S, p=probs / probs.sum())
         new = kl_prox(logits, Q, eta, mu)
         logits = jnp.where((jnp.arange(S) == s)[:, None], new, logits)

@@ -443,9 +443,14 @@ def _bpmd_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     o = _bpmd_run(ctx, eta_scale=eta_scale)
     L = o["potential"]
     m = _semilog(L, info={"eta_scale": eta_scale, "replicas": p["replicas"]})
-    S = SMALL["S"]
-    nb = o["batch_potential"].shape[1]
-    ratio = L[:, ::S][:, :nb] / o["batch_potential"]
+    S, g = SMALL["S"], p["gamma"]
+    # batch PMD on the same MDPs (same stream, same keys), same step: |S| block steps vs one
+    batch, = ctx.sweep.run(sims.pmd_garnet, [({**SMALL, "steps": p["steps"] // S, "regularized": True},
+                                              _pmd_dyn(g, "constant", mu=p["mu"],
+                                                       eta0=eta_scale * (1 - g) / (g * p["mu"])))],
+                           ctx.seeds, stream="bpmd_mdp")
+    nb = batch["potential"].shape[1]
+    ratio = L[:, ::S][:, :nb] / batch["potential"]
     m.info["block/batch after |S| j steps (median, j=1,10,last)"] = [
         float(np.median(ratio[:, j])) for j in (1, min(10, nb - 1), nb - 1)]
     return m

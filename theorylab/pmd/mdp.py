@@ -173,6 +173,25 @@ def evaluate(mdp: MDP, pi, h=None):
     return V, q_from_v(mdp, V)
 
 
+def evaluate_pair(mdp: MDP, pi, h):
+    """``(V, Q)`` without and with the regulariser ``h``, from one solve with two right-hand
+    sides: one factorisation instead of two (and, on the CPU, no two batched LAPACK calls in
+    flight at once -- with batches of 256 and more those deadlocked XLA in jax 0.10.2)."""
+    Ppi, cpi = policy_kernel(mdp, pi)
+    W = jnp.linalg.solve(jnp.eye(mdp.S) - mdp.gamma * Ppi, jnp.stack([cpi, cpi + h], -1))
+    V, Vh = W[:, 0], W[:, 1]
+    return (V, q_from_v(mdp, V)), (Vh, q_from_v(mdp, Vh))
+
+
+def solve_pair(M1, b1, M2, b2):
+    """``M1^{-1} b1`` and ``M2^{-1} b2`` from one block-diagonal solve, for the same reason as
+    :func:`evaluate_pair` (at these sizes the 8x flops cost less than a second LAPACK call)."""
+    S = M1.shape[-1]
+    Z = jnp.zeros_like(M1)
+    x = jnp.linalg.solve(jnp.block([[M1, Z], [Z, M2]]), jnp.concatenate([b1, b2]))
+    return x[:S], x[S:]
+
+
 def q_from_v(mdp: MDP, V):
     """``Q(s, a) = c(s, a) + gamma sum_s' P(s'|s, a) V(s')``."""
     return mdp.c + mdp.gamma * jnp.einsum("san,n->sa", mdp.P, V)
