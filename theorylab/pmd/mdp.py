@@ -323,7 +323,3 @@ def max_entropy_optimal(mdp: MDP, optimal, tol: float = 1e-14, max_iter: int = 5
     W, _, _ = jax.lax.while_loop(cond, body, (jnp.zeros(mdp.S), jnp.asarray(jnp.inf), jnp.asarray(0)))
     return jax.nn.softmax(soft(W), -1)
 
-
-def greedy_mask(Q, atol: float = OPTIMAL_ATOL):
-    """Actions within ``atol`` of the per-state minimum of ``Q``."""
-    return Q <= Q.min(-1, keepdims=True) + atol

@@ -100,7 +100,7 @@ def bpmd_garnet(key, static, dynamic):
         return tr["f_gap"] + mu / (1 - mdp.gamma) * tr["kl_star"]
 
     L = jax.vmap(one)(jax.random.split(k2, static["replicas"]))
-    return {"potential": L.mean(0), "potential_sd": L.std(0)}
+    return {"potential": L.mean(0)}
 
 
 def rpmd_garnet(key, static, dynamic):
