@@ -27,6 +27,18 @@ def test_one_sided_upper_accepts_faster_rejects_slower():
     assert not chk.evaluate(_meas(-0.3)).passed
 
 
+def test_slope_check_over_several_series_needs_every_series():
+    chk = SlopeCheck(predicted=2.0, side="two-sided", tol=0.1)
+    a, b = _meas(2.0, seed=1), _meas(2.03, seed=2)
+    r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "b": (b.x, b.y)}))
+    assert r.passed and set(r.fit["series"]) == {"a", "b"}
+    assert r.fit["reported_series"] == "b" and r.measured == pytest.approx(2.03, abs=0.02)
+    bad = _meas(1.6, seed=3)
+    r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": (bad.x, bad.y)}))
+    assert not r.passed and r.fit["reported_series"] == "bad"
+    assert "a: fitted slope" in r.sentence and "bad: fitted slope" in r.sentence
+
+
 def test_slope_check_without_points_fails_not_raises():
     m = _meas(-0.5)
     m.y[:] = np.nan

@@ -52,6 +52,19 @@ def test_cache_resumes_without_recomputing(cache_dir):
     assert third.stats["computed"] == 1
 
 
+def test_shared_sweep_computes_once_for_every_claim_and_draws_alike(cache_dir):
+    configs = [({"n": 4}, {"scale": 1.5})]
+    a = Sweep("test.shared_a", 5, cache_dir=cache_dir / "test.shared_a")
+    b = Sweep("test.shared_b", 6, cache_dir=cache_dir / "test.shared_b")
+    out_a = a.shared("test.shared").run(toy, configs, seeds=3)[0]
+    out_b = b.shared("test.shared").run(toy, configs, seeds=3)[0]
+    assert a.stats["computed"] == 1 and b.stats["memo_hits"] == 1 and "computed" not in b.stats
+    np.testing.assert_array_equal(out_a["path"], out_b["path"])  # one stream, whoever asks
+    assert list((cache_dir / "test.shared").glob("*.npz"))  # on disk beside the claims' caches
+    own = a.run(toy, configs, seeds=3)[0]  # the claim's own stream differs
+    assert not np.array_equal(own["path"], out_a["path"])
+
+
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     path = tmp_path / "results.json"
     results.atomic_write_json(path, {"v": 1})

@@ -117,6 +117,9 @@ class Progress:
 
 _COMPILED: dict = {}
 
+#: Finished cells of shared sweeps, kept for the life of the process (see Sweep.shared).
+_MEMO: dict = {}
+
 
 def _compiled(sim: Simulation, static_frozen):
     """jit(vmap over seed keys) of ``sim`` for one static config, built once."""
@@ -181,6 +184,17 @@ class Sweep:
     progress: Optional[bool] = None
     stats: Counter = dataclasses.field(default_factory=Counter)
     wall: dict = dataclasses.field(default_factory=dict)
+    memo: bool = False
+
+    def shared(self, namespace: str) -> "Sweep":
+        """A sweep whose cells several claims measure: keyed by ``namespace`` instead of the
+        claim (its own root seed, so every claim that asks sees the same draws), kept in memory
+        for the life of the process and cached on disk beside this sweep's cache. Statistics
+        are counted on this sweep's counters."""
+        cache = None if self.cache_dir is None else Path(self.cache_dir).parent / namespace
+        return Sweep(namespace, zlib.crc32(namespace.encode()) & 0x7FFFFFFF, cache_dir=cache,
+                     chunk=self.chunk, executor=self.executor, progress=self.progress,
+                     stats=self.stats, wall=self.wall, memo=True)
 
     def cells(self, name: str, configs: Sequence[tuple[Mapping, Mapping]], seeds: int,
               stream: Optional[str] = None) -> list[Cell]:
@@ -202,6 +216,17 @@ class Sweep:
         prog = Progress(f"{self.claim_id} [{name}]", len(cells), self.progress)
 
         def work(cell: Cell):
+            digest = cell.digest(__version__)
+            if self.memo and digest in _MEMO:
+                self.stats["memo_hits"] += 1
+                prog.step("(shared)")
+                return _MEMO[digest]
+            out = _work(cell)
+            if self.memo:
+                _MEMO[digest] = out
+            return out
+
+        def _work(cell: Cell):
             path = None
             if self.cache_dir is not None:
                 path = Path(self.cache_dir) / f"{cell.digest(__version__)}.npz"

@@ -1,0 +1,199 @@
+"""The rank-one family: the model and dynamics against independent numpy oracles, the
+expectation identity by Monte Carlo, bad inputs, and every claim at quick size with its control."""
+
+import dataclasses
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import theorylab
+from theorylab import rank_one as r1
+from theorylab.core import sweep as sweep_mod
+from theorylab.core.claims import SlopeCheck
+from theorylab.core.golden import check_golden
+from theorylab.core.verify import _context
+from theorylab.rank_one import simulations as sims
+
+GOLDEN = Path(__file__).parent / "golden" / "slopes.json"
+KEY = jax.random.PRNGKey(11)
+
+
+def test_instance_is_a_rank_one_signal_plus_symmetric_noise_of_the_stated_variance():
+    d, sigma, n = 48, 0.7, 64
+    insts = jax.vmap(lambda k: r1.instance(k, d, sigma, jnp.float64))(jax.random.split(KEY, n))
+    Ys, Y = np.asarray(insts.Y_star), np.asarray(insts.Y)
+    assert np.allclose(Y, np.swapaxes(Y, 1, 2))
+    assert np.all(np.linalg.matrix_rank(Ys[:4]) == 1)
+    E = Y - Ys
+    off = E[:, ~np.eye(d, dtype=bool)]
+    diag = E[:, np.eye(d, dtype=bool)]
+    # 64 * 48 * 47 off-diagonal draws (half independent): the variance is known to ~1%
+    assert abs(off.var() / sigma**2 - 1) < 0.03
+    assert abs(diag.var() / (2 * sigma**2) - 1) < 0.06
+    # the noise spectrum's edge is 2 sigma sqrt(d)
+    top = np.linalg.eigvalsh(E).max(1)
+    assert abs(np.median(top) / (2 * sigma * np.sqrt(d)) - 1) < 0.1
+
+
+def test_soft_threshold_and_mse_against_numpy():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(7, 7))
+    Y = (A + A.T) / 2
+    lam, V = np.linalg.eigh(Y)
+    for c in (0.0, 0.5, 2.0):
+        ref = V @ np.diag(np.maximum(lam - c, 0)) @ V.T
+        np.testing.assert_allclose(np.asarray(r1.soft_threshold(jnp.asarray(Y), c)), ref, atol=1e-12)
+    Ys = np.outer(rng.normal(size=7), rng.normal(size=7))
+    assert float(r1.mse(jnp.asarray(Y), jnp.asarray(Ys))) == pytest.approx(((Y - Ys) ** 2).sum() / 49)
+
+
+def test_unperturbed_run_is_plain_gd():
+    """xi = 0: the scan reproduces a numpy GD loop step for step (float32 rounding)."""
+    d, steps, eta = 12, 200, 0.02
+    inst = r1.instance(KEY, d, 0.5)
+    X0 = 0.01 * np.asarray(jax.random.normal(jax.random.fold_in(KEY, 1), (d, d)), np.float32)
+    run = r1.perturbed_gd(KEY, inst.Y, inst.Y_star, jnp.asarray(X0), jnp.float32(eta), jnp.float32(0.0),
+                          jnp.float32(0.0), steps=steps, record_every=10, average_from=100)
+    X, Y = X0.astype(np.float64), np.asarray(inst.Y, np.float64)
+    trace = []
+    for k in range(steps):
+        X = X - eta * (X @ X.T - Y) @ X
+        if (k + 1) % 10 == 0:
+            trace.append(((X @ X.T - np.asarray(inst.Y_star)) ** 2).sum() / d**2)
+    np.testing.assert_allclose(np.asarray(run.last), X @ X.T, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.asarray(run.mse_trace), trace, rtol=1e-3)
+    assert not bool(run.diverged)
+
+
+def test_expected_perturbed_gradient_by_monte_carlo():
+    """E_W grad F(X + W) = (X X^T - Y) X + (2d + 1) xi^2 X (the symbolic check's numbers)."""
+    d, xi, n = 5, 0.3, 200_000
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(d, d))
+    A = rng.normal(size=(d, d))
+    Y = A + A.T
+    W = xi * rng.normal(size=(n, d, d))
+    Z = X + W
+    G = np.einsum("nij,nkj,nkl->nil", Z, Z, Z) - Y @ Z
+    mean, se = G.mean(0), G.std(0) / np.sqrt(n)
+    want = (X @ X.T - Y) @ X + (2 * d + 1) * xi**2 * X
+    assert np.all(np.abs(mean - want) < 5 * se + 1e-12)
+    # and the shift is really there: without it the mean is many standard errors away
+    assert np.abs((mean - (X @ X.T - Y) @ X) / se).max() > 20
+
+
+def test_gd_reaches_the_positive_part_and_perturbed_gd_the_soft_threshold():
+    o = r1.recover(KEY, 24, 0.5, seeds=3, horizon=30)
+    np.testing.assert_allclose(o["mse_last"], o["mse_gd_limit"], rtol=0.02)
+    p = r1.recover(KEY, 24, 0.5, kappa=2.5, seeds=3, eta0=0.1, horizon=10)
+    err = np.abs(p["spectrum_avg"] - p["spectrum_soft"]) / p["lambda_1"][:, None]
+    assert err.max() < 0.03
+    # the same key draws the same instances whatever the method (paired seeds)
+    np.testing.assert_array_equal(o["mse_gd_limit"], p["mse_gd_limit"])
+    assert np.all(p["mse_avg"] < o["mse_last"])
+
+
+def test_a_diverging_run_is_recorded_not_raised():
+    o = r1.recover(KEY, 16, 0.5, seeds=2, eta0=5.0, steps=100)
+    assert o["diverged"].all() and not np.isfinite(o["mse_last"]).any()
+
+
+def test_one_compile_serves_gd_and_every_kappa():
+    sw = sweep_mod.Sweep("test.rank_one.compile", 3)
+    st = {"d": 8, "steps": 40}
+    before = sum(v for k, v in sweep_mod.TRACE_COUNTS.items() if "recovery" in k[0])
+    sw.run(sims.recovery, [(st, sims.dynamic(0.5, 0.0, eta0=0.5)), (st, sims.dynamic(0.5, 2.5)),
+                           (st, sims.dynamic(0.5, 1.0, kappa_end=0.5))], seeds=2)
+    after = sum(v for k, v in sweep_mod.TRACE_COUNTS.items() if "recovery" in k[0])
+    assert after - before == 1
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"d": 1, "sigma": 1.0}, "d"),
+    ({"d": 8.0, "sigma": 1.0}, "d"),
+    ({"d": 8, "sigma": -0.1}, "sigma"),
+    ({"d": 8, "sigma": float("nan")}, "sigma"),
+    ({"d": 8, "sigma": 1.0, "kappa": 0.0}, "kappa"),
+    ({"d": 8, "sigma": 1.0, "kappa": -2.0}, "kappa"),
+    ({"d": 8, "sigma": 1.0, "eta0": float("inf")}, "eta0"),
+    ({"d": 8, "sigma": 1.0, "eta0": float("nan")}, "eta0"),
+    ({"d": 8, "sigma": 1.0, "eta0": -0.1}, "eta0"),
+    ({"d": 8, "sigma": 1.0, "steps": 0}, "steps"),
+    ({"d": 8, "sigma": 1.0, "kappa_end": 2.0}, "kappa_end"),
+    ({"d": 8, "sigma": 1.0, "seeds": 0}, "seeds"),
+    ({"d": 8, "sigma": 0.0}, "sigma"),  # the default run length is in units of 1/sigma
+    ({"d": 8, "sigma": 1.0, "horizon": 0.0}, "horizon"),
+])
+def test_bad_inputs_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name}:"):
+        r1.recover(KEY, **kwargs)
+
+
+def test_noise_free_instance_with_explicit_steps_is_fine():
+    o = r1.recover(KEY, 8, 0.0, steps=300)
+    assert o["mse_last"][0] < 1e-6  # sigma = 0: GD recovers u u^T exactly
+
+
+# ----------------------------------------------------------------------------------------
+# Every claim and control at quick size
+# ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("rank-one-cache")
+
+
+@pytest.fixture(scope="module")
+def verdicts(cache):
+    return {v.claim_id: v for v in theorylab.verify(["rank_one"], size="quick", cache_dir=cache)}
+
+
+CLAIMS = [c.id for c in theorylab.claims("rank_one")]
+SLOPES = [c.id for c in theorylab.claims("rank_one") if isinstance(c.check, SlopeCheck)]
+
+
+def test_family_covers_the_issue():
+    assert set(CLAIMS) == {"rank_one.gd_flat_in_d", "rank_one.perturbed_inverse_d",
+                           "rank_one.sigma_squared", "rank_one.soft_threshold",
+                           "rank_one.gap_grows_with_d"}
+
+
+@pytest.mark.parametrize("cid", CLAIMS)
+def test_claim_passes_and_control_is_rejected(verdicts, cid):
+    v = verdicts[cid]
+    assert v.check_passed, v.sentence
+    assert v.control_rejected is True, v.controls
+    assert v.passed
+
+
+@pytest.mark.parametrize("cid", SLOPES)
+def test_pinned_slopes(verdicts, cid):
+    """Golden slopes (tolerance: the seed-bootstrap CI half-width, at least 0.01); a claim over
+    several series pins each one."""
+    v = verdicts[cid]
+    seeds = theorylab.claims(cid)[0].seeds["quick"]
+    series = (v.fit or {}).get("series")
+    pins = {f"{cid}:{n}": (s["slope"], s["ci"]) for n, s in series.items()} if series else {
+        cid: (v.measured, v.ci)}
+    for pid, (slope, ci) in pins.items():
+        ok, msg = check_golden(GOLDEN, pid, slope, ci, size="quick", seeds=seeds)
+        assert ok, msg
+
+
+@pytest.mark.parametrize("cid", SLOPES)
+def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
+    """The twin: the real measurement (from the cell cache) through the claim's own check must
+    fail against an exponent moved beyond its CI and tolerance, and pass at the measured one."""
+    claim = theorylab.claims(cid)[0]
+    m = claim.measure(_context(claim, "quick", None, cache, False))
+    v = verdicts[cid]
+    lo, hi = v.ci
+    shift = claim.check.tol + (hi - lo)
+    if claim.check.side == "upper":  # a steeper bound than the measured rate must fail
+        wrong = dataclasses.replace(claim.check, predicted=lo - shift)
+    else:
+        wrong = dataclasses.replace(claim.check, predicted=v.measured + shift)
+    assert not wrong.evaluate(m).passed
+    assert dataclasses.replace(claim.check, predicted=v.measured).evaluate(m).passed
