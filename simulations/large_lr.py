@@ -8,39 +8,21 @@ claim figures; with ``--figures`` it also regenerates the family's publication f
 Exit status 1 if a claim fails.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from theorylab.core.script import family_main
 
 
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", choices=["quick", "full"], default="quick")
-    p.add_argument("--out", default=str(ROOT / "results" / "large_lr"))
-    p.add_argument("--figures", action="store_true", help="regenerate figures/large_lr_*.png")
-    a = p.parse_args(argv)
+def extra_figures(fig_dir, size):
+    """The balancing phase diagram and the sharpness trajectories (not claim figures)."""
+    from theorylab.large_lr import figures as figs
 
-    import theorylab
-    from theorylab.core.results import atomic_write_json, provenance
-    from theorylab.core.verify import table
-
-    verdicts = theorylab.verify(["large_lr"], size=a.size, out_dir=a.out)
-    print(table(verdicts))
-    if a.figures:
-        from theorylab.large_lr import figures as figs
-
-        fig_dir = ROOT / "figures"
-        steps = 20000 if a.size == "quick" else 100000
-        made = [figs.balancing_phase_diagram(fig_dir / "large_lr_balancing_phase", steps=steps)[0],
-                figs.sharpness_trajectories(fig_dir / "large_lr_sharpness_trajectories")]
-        atomic_write_json(fig_dir / "large_lr_provenance.json",
-                          provenance(figures=[Path(m).name for m in made], size=a.size,
-                                     command="python simulations/large_lr.py --figures"))
-        print("\n".join(made))
-    return 0 if all(v.status != "failed" for v in verdicts) else 1
+    steps = 20000 if size == "quick" else 100000
+    return [figs.balancing_phase_diagram(fig_dir / "large_lr_balancing_phase", steps=steps)[0],
+            figs.sharpness_trajectories(fig_dir / "large_lr_sharpness_trajectories")]
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(family_main("large_lr", Path(__file__).resolve().parents[1], __doc__,
+                         extra_figures=extra_figures))

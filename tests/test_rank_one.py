@@ -96,6 +96,15 @@ def test_gd_reaches_the_positive_part_and_perturbed_gd_the_soft_threshold():
     assert np.all(p["mse_avg"] < o["mse_last"])
 
 
+def test_seeds_in_threads_give_the_same_numbers():
+    keys = jax.random.split(KEY, 5)
+    st, dy = {"d": 12, "steps": 60}, sims.dynamic(0.5, 2.5)
+    one = sweep_mod.run_keys(sims.recovery, st, dy, keys, threads=1)
+    two = sweep_mod.run_keys(sims.recovery, st, dy, keys, threads=2)
+    for k in one:
+        np.testing.assert_array_equal(one[k], two[k])
+
+
 def test_a_diverging_run_is_recorded_not_raised():
     o = r1.recover(KEY, 16, 0.5, seeds=2, eta0=5.0, steps=100)
     assert o["diverged"].all() and not np.isfinite(o["mse_last"]).any()

@@ -65,6 +65,40 @@ def test_shared_sweep_computes_once_for_every_claim_and_draws_alike(cache_dir):
     assert not np.array_equal(own["path"], out_a["path"])
 
 
+def walk_then_sort(key, static, dynamic):
+    """A threaded stage (random walks) and a finish stage with a LAPACK call (eigvalsh)."""
+    steps = jax.random.normal(key, (static["n"], static["n"])) * dynamic["scale"]
+    return {"m": steps @ steps.T}
+
+
+walk_then_sort.parallel_seeds = True
+walk_then_sort.finish = lambda key, static, dynamic, out: {
+    "eig": jnp.linalg.eigvalsh(out["m"]), "trace": jnp.trace(out["m"])}
+
+
+def test_threads_and_finish_stage_keep_the_numbers():
+    configs = [({"n": 6}, {"scale": 1.0})]
+    one = Sweep("test.threads", 4, threads=1).run(walk_then_sort, configs, seeds=7)[0]
+    two = Sweep("test.threads", 4, threads=3).run(walk_then_sort, configs, seeds=7)[0]
+    assert set(one) == {"eig", "trace"} and one["eig"].shape == (7, 6)
+    np.testing.assert_array_equal(one["eig"], two["eig"])
+    np.testing.assert_allclose(one["eig"].sum(1), one["trace"], rtol=1e-12)
+    # a simulation that does not declare parallel_seeds runs on one thread whatever is asked
+    a = Sweep("test.threads", 4, threads=4).run(toy, [({"n": 5}, {"scale": 1.0})], seeds=5)[0]
+    b = Sweep("test.threads", 4, threads=1).run(toy, [({"n": 5}, {"scale": 1.0})], seeds=5)[0]
+    np.testing.assert_array_equal(a["path"], b["path"])
+
+
+def test_bad_thread_count(monkeypatch):
+    from theorylab.core.sweep import default_threads
+
+    monkeypatch.setenv("THEORYLAB_THREADS", "0")
+    with pytest.raises(ValueError, match="THEORYLAB_THREADS"):
+        default_threads()
+    monkeypatch.setenv("THEORYLAB_THREADS", "3")
+    assert default_threads() == 3
+
+
 def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     path = tmp_path / "results.json"
     results.atomic_write_json(path, {"v": 1})

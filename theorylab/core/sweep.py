@@ -116,6 +116,7 @@ class Progress:
 
 
 _COMPILED: dict = {}
+_EXECUTABLES: dict = {}
 
 #: Finished cells of shared sweeps, kept for the life of the process (see Sweep.shared).
 _MEMO: dict = {}
@@ -141,14 +142,107 @@ def _compiled(sim: Simulation, static_frozen):
     return _COMPILED[k]
 
 
+def _executable(sim: Simulation, static_frozen, keys, dyn):
+    """The compiled program for one static config and one chunk shape (ahead of time, so that
+    several threads can run it at once without each tracing it)."""
+    sig = (sim, static_frozen, keys.shape, str(keys.dtype),
+           tuple((k, v.shape, str(v.dtype)) for k, v in sorted(dyn.items())))
+    if sig not in _EXECUTABLES:
+        _EXECUTABLES[sig] = _compiled(sim, static_frozen).lower(keys, dyn).compile()
+    return _EXECUTABLES[sig]
+
+
+def _finisher(sim: Simulation, static_frozen):
+    """jit(vmap) of ``sim.finish(key, static, dynamic, out)``: the stage run after the seeds'
+    chunks are back, one chunk at a time on the calling thread."""
+    import jax
+
+    k = ("finish", sim, static_frozen)
+    if k not in _COMPILED:
+        static = dict(static_frozen)
+        _COMPILED[k] = jax.jit(jax.vmap(lambda key, dy, out: sim.finish(key, static, dy, out),
+                                        in_axes=(0, None, 0)))
+    return _COMPILED[k]
+
+
+def default_threads() -> int:
+    """Threads for simulations that allow them: ``THEORYLAB_THREADS`` or the CPU count (1 on
+    an accelerator, where one program already fills the device)."""
+    import os
+
+    env = os.environ.get("THEORYLAB_THREADS")
+    if env:
+        n = int(env)
+        if n < 1:
+            raise ValueError(f"THEORYLAB_THREADS: must be a positive integer, got {env!r}")
+        return n
+    import jax
+
+    return (os.cpu_count() or 1) if jax.default_backend() == "cpu" else 1
+
+
 def _to_device(dynamic: Mapping[str, Any]):
     import jax.numpy as jnp
 
     return {k: jnp.asarray(v) for k, v in dynamic.items()}
 
 
-def run_cell(sim: Simulation, cell: Cell, chunk: Optional[int] = None) -> dict[str, np.ndarray]:
-    """Run one cell: all its seeds, vmapped in chunks of equal shape."""
+def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, Any], keys,
+             chunk: Optional[int] = None, threads: int = 1) -> dict[str, np.ndarray]:
+    """Run ``sim`` for each seed key in ``keys``: vmapped in chunks of one shape (the last one
+    padded with repeats, dropped after).
+
+    Threads: a simulation that sets ``sim.parallel_seeds = True`` declares that its program
+    may run in several threads at once; its chunks then run ``threads`` at a time (XLA runs a
+    batched matmul on one core, so on a 2-core CPU two threads nearly halve the time). Such a
+    simulation must keep LAPACK calls (eigh, solve) out of that program: concurrent LAPACK calls
+    can deadlock the CPU runtime. It puts them in ``sim.finish(key, static, dynamic, out) ->
+    dict``, which runs afterwards, chunk by chunk, on this thread.
+    """
+    import jax.numpy as jnp
+
+    n = int(keys.shape[0])
+    if n < 1:
+        raise ValueError(f"seeds: must be at least 1, got {n}")
+    threads = threads if getattr(sim, "parallel_seeds", False) else 1
+    if threads > 1 and not chunk:
+        chunk = -(-n // threads)
+    chunk = n if not chunk or chunk >= n else int(chunk)
+    frozen = _freeze(static)
+    dyn = _to_device(dynamic)
+    parts = []
+    for start in range(0, n, chunk):
+        kb = keys[start:start + chunk]
+        pad = chunk - kb.shape[0]
+        if pad:  # keep one shape: pad with repeats, drop them after
+            kb = jnp.concatenate([kb, jnp.repeat(kb[-1:], pad, axis=0)])
+        parts.append((kb, pad))
+    exe = _executable(sim, frozen, parts[0][0], dyn)
+
+    def stage(part):
+        out = exe(part[0], dyn)
+        if not isinstance(out, Mapping):
+            raise TypeError(f"simulation {getattr(sim, '__qualname__', sim)}: must return a dict of arrays")
+        return {k: v.block_until_ready() for k, v in out.items()}
+
+    if threads > 1 and len(parts) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(threads, len(parts))) as pool:
+            stage_outs = list(pool.map(stage, parts))
+    else:
+        stage_outs = [stage(p) for p in parts]
+    finish = getattr(sim, "finish", None)
+    outs = []
+    for (kb, pad), out in zip(parts, stage_outs):
+        if finish is not None:
+            out = _finisher(sim, frozen)(kb, dyn, out)
+        outs.append({k: np.asarray(v)[: chunk - pad] for k, v in out.items()})
+    return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
+
+
+def run_cell(sim: Simulation, cell: Cell, chunk: Optional[int] = None, threads: int = 1) -> dict[str, np.ndarray]:
+    """Run one cell: all its seeds (see :func:`run_keys`)."""
     import jax
     import jax.numpy as jnp
 
@@ -156,20 +250,7 @@ def run_cell(sim: Simulation, cell: Cell, chunk: Optional[int] = None) -> dict[s
         raise ValueError(f"seeds: must be at least 1, got {cell.seeds}")
     base = cell.key_base()
     keys = jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(cell.seeds))
-    fn = _compiled(sim, _freeze(cell.static))
-    dyn = _to_device(cell.dynamic)
-    chunk = cell.seeds if not chunk or chunk >= cell.seeds else int(chunk)
-    outs = []
-    for start in range(0, cell.seeds, chunk):
-        kb = keys[start:start + chunk]
-        pad = chunk - kb.shape[0]
-        if pad:  # keep one shape: pad with repeats, drop them after
-            kb = jnp.concatenate([kb, jnp.repeat(kb[-1:], pad, axis=0)])
-        out = fn(kb, dyn)
-        if not isinstance(out, Mapping):
-            raise TypeError(f"simulation {cell.name}: must return a dict of arrays")
-        outs.append({k: np.asarray(v)[: chunk - pad] for k, v in out.items()})
-    return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
+    return run_keys(sim, cell.static, cell.dynamic, keys, chunk, threads)
 
 
 @dataclasses.dataclass
@@ -185,6 +266,7 @@ class Sweep:
     stats: Counter = dataclasses.field(default_factory=Counter)
     wall: dict = dataclasses.field(default_factory=dict)
     memo: bool = False
+    threads: Optional[int] = None  # for simulations with parallel_seeds; None: default_threads()
 
     def shared(self, namespace: str) -> "Sweep":
         """A sweep whose cells several claims measure: keyed by ``namespace`` instead of the
@@ -194,7 +276,7 @@ class Sweep:
         cache = None if self.cache_dir is None else Path(self.cache_dir).parent / namespace
         return Sweep(namespace, zlib.crc32(namespace.encode()) & 0x7FFFFFFF, cache_dir=cache,
                      chunk=self.chunk, executor=self.executor, progress=self.progress,
-                     stats=self.stats, wall=self.wall, memo=True)
+                     stats=self.stats, wall=self.wall, memo=True, threads=self.threads)
 
     def cells(self, name: str, configs: Sequence[tuple[Mapping, Mapping]], seeds: int,
               stream: Optional[str] = None) -> list[Cell]:
@@ -239,7 +321,8 @@ class Sweep:
                     except (OSError, ValueError):
                         pass  # unreadable: recompute and overwrite
             t0 = time.perf_counter()
-            out = run_cell(sim, cell, self.chunk)
+            threads = self.threads if self.threads is not None else default_threads()
+            out = run_cell(sim, cell, self.chunk, threads)
             self.wall[cell.digest(__version__)] = time.perf_counter() - t0
             self.stats["computed"] += 1
             if path is not None:

@@ -44,7 +44,8 @@ def perturbed_gd(key, Y, Y_star, X0, eta, xi2_start, xi2_end, *, steps: int, rec
         raise ValueError(f"steps: must be a multiple of record_every={record_every}, got {steps}")
     blocks = steps // record_every
     d = Y.shape[-1]
-    dtype = X0.dtype
+    dtype = Y.dtype  # the run's precision is the observation's (float32 in the claims)
+    X0 = X0.astype(dtype)
 
     perturbed = (xi2_start > 0) | (xi2_end > 0)
 

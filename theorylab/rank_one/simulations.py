@@ -1,10 +1,10 @@
 """Sweep-ready simulations of the rank-one family: ``sim(key, static, dynamic)``.
 
 ``recovery`` draws one instance ``(Y*, Y)`` and runs GD (``kappa = 0``) or perturbed GD on it
-from a small random start, and returns the errors of the last iterate and of the average of
-the last iterates, the error of the two limits the theory predicts (the positive part of
-``Y`` for GD, the soft-thresholded ``Y`` for perturbed GD), and the spectra for the mechanism
-check. ``kappa`` is traced, so GD and perturbed GD at every level share one compiled program
+from a small random start; its ``finish`` stage returns the errors of the last iterate and of
+the average of the last iterates, the error of the two limits the theory predicts (the
+positive part of ``Y`` for GD, the soft-thresholded ``Y`` for perturbed GD), and the spectra
+for the mechanism check. ``kappa`` is traced, so GD and perturbed GD at every level share one compiled program
 per ``(d, steps)``; seeds pair across them (the same instance and start for every kappa).
 
 Precision: the dynamics run in float32 (the errors checked are ~1e-3 of ||Y*||_F^2, far above
@@ -63,42 +63,71 @@ def dynamic(sigma, kappa=0.0, *, eta0=0.25, kappa_end=None, threshold_sigma=None
             "threshold_sigma": float(sigma if threshold_sigma is None else threshold_sigma)}
 
 
+def _instance_and_start(key, d, sigma):
+    ki, k0, kw = jax.random.split(key, 3)
+    inst = model.instance(ki, d, sigma, jnp.float32)
+    X0 = INIT_SCALE * model.normal(k0, (d, d), jnp.float32) / math.sqrt(d)
+    return inst, X0, kw
+
+
+def _thresholds(dynamic, d):
+    ts = dynamic["threshold_sigma"]
+    return model.threshold(dynamic["kappa"], ts, d), model.threshold(dynamic["kappa_end"], ts, d)
+
+
 def recovery(key, static, dynamic):
-    """One instance, one run. ``static``: ``d``, ``steps``; ``dynamic``: see :func:`dynamic`."""
+    """One instance, one run. ``static``: ``d``, ``steps``; ``dynamic``: see :func:`dynamic`.
+
+    This stage is matmuls and random draws only (it runs in several threads at once, see
+    :func:`theorylab.core.sweep.run_keys`); :func:`finish_recovery` adds the spectra.
+    """
     d, steps = static["d"], static["steps"]
     f32 = jnp.float32
-    ki, k0, kw = jax.random.split(key, 3)
-    inst = model.instance(ki, d, dynamic["sigma"], f32)
-    X0 = INIT_SCALE * model.normal(k0, (d, d), f32) / math.sqrt(d)
-    ts = dynamic["threshold_sigma"]
-    c0 = model.threshold(dynamic["kappa"], ts, d)
-    c1 = model.threshold(dynamic["kappa_end"], ts, d)
+    inst, X0, kw = _instance_and_start(key, d, dynamic["sigma"])
+    c0, c1 = _thresholds(dynamic, d)
     eta = dynamic["eta0"] / (d + 2 * jnp.maximum(c0, c1))
     run = perturbed_gd(kw, inst.Y, inst.Y_star, X0, eta.astype(f32),
                        model.xi_squared(c0, d).astype(f32), model.xi_squared(c1, d).astype(f32),
                        steps=steps, record_every=RECORD_EVERY, average_from=steps // 2)
+    return {"last": run.last, "average": run.average, "mse_trace": run.mse_trace,
+            "diverged": run.diverged}
+
+
+def finish_recovery(key, static, dynamic, out):
+    """The float64 errors of both estimates, the errors of the two predicted limits (the
+    positive part of ``Y`` for GD, the soft threshold at ``c`` for perturbed GD) and the spectra;
+    the instance is drawn again from the same key. Drops the ``d x d`` matrices."""
+    d = static["d"]
+    inst, _, _ = _instance_and_start(key, d, dynamic["sigma"])
+    _, c1 = _thresholds(dynamic, d)
     Y = inst.Y.astype(jnp.float64)
     Ys = inst.Y_star.astype(jnp.float64)
     lam = jnp.linalg.eigvalsh(Y)
-    avg = run.average.astype(jnp.float64)
+    avg = out["average"].astype(jnp.float64)
     return {
-        "mse_last": model.mse(run.last.astype(jnp.float64), Ys),
+        "mse_last": model.mse(out["last"].astype(jnp.float64), Ys),
         "mse_avg": model.mse(avg, Ys),
-        "mse_trace": run.mse_trace,
+        "mse_trace": out["mse_trace"],
         "mse_gd_limit": model.mse(model.soft_threshold(Y, 0.0), Ys),
         "mse_soft_limit": model.mse(model.soft_threshold(Y, c1), Ys),
         "spectrum_avg": jnp.linalg.eigvalsh(avg),
         "spectrum_soft": jnp.maximum(lam - c1, 0.0),
         "spectrum_positive": jnp.maximum(lam, 0.0),
         "lambda_1": lam[-1],
-        "diverged": run.diverged,
+        "diverged": out["diverged"],
     }
+
+
+recovery.finish = finish_recovery
+recovery.parallel_seeds = True
 
 
 def recover(key, d: int, sigma: float, *, kappa=None, eta0=None, steps=None, horizon: float = 10.0,
             seeds: int = 1, kappa_end=None) -> dict:
     """Run plain GD (``kappa=None``) or perturbed GD at level ``kappa`` on ``seeds`` fresh
     instances drawn from ``key``; the library entry point, with its inputs checked.
+    ``kappa_end`` anneals the perturbation linearly in kappa over the run (keep it above 2:
+    below the noise edge the noise directions start to grow again).
 
     ``eta0`` defaults to 0.5 for GD and 0.25 for perturbed GD (see the module docstring);
     ``steps`` defaults to :func:`steps_for` of ``horizon``. Returns the outputs of
@@ -119,8 +148,8 @@ def recover(key, d: int, sigma: float, *, kappa=None, eta0=None, steps=None, hor
     if steps is None:
         steps = steps_for(d, sigma, eta0, horizon)
     steps = int(math.ceil(steps / RECORD_EVERY)) * RECORD_EVERY
+    from ..core.sweep import default_threads, run_keys
+
     static = {"d": int(d), "steps": steps}
-    dyn = {k: jnp.asarray(v) for k, v in dynamic(sigma, kap, eta0=eta0, kappa_end=kappa_end).items()}
-    keys = jax.random.split(key, seeds)
-    out = jax.jit(jax.vmap(lambda k, dy: recovery(k, static, dy), in_axes=(0, None)))(keys, dyn)
-    return {k: np.asarray(v) for k, v in out.items()}
+    dyn = dynamic(sigma, kap, eta0=eta0, kappa_end=kappa_end)
+    return run_keys(recovery, static, dyn, jax.random.split(key, seeds), threads=default_threads())
