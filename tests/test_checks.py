@@ -37,6 +37,9 @@ def test_slope_check_over_several_series_needs_every_series():
     r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": (bad.x, bad.y)}))
     assert not r.passed and r.fit["reported_series"] == "bad"
     assert "a: fitted slope" in r.sentence and "bad: fitted slope" in r.sentence
+    # a series may carry its own predicted exponent
+    r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": (bad.x, bad.y, 1.6)}))
+    assert r.passed and r.fit["series"]["bad"]["predicted"] == 1.6
 
 
 def test_slope_check_without_points_fails_not_raises():

@@ -43,7 +43,8 @@ class Measurement:
 
     Attributes:
         x, y: a slope check's grid ``(m,)`` and values ``(seeds, m)``.
-        series: several slope curves at once, ``{name: (x, y)}``; each must pass.
+        series: several slope curves at once, ``{name: (x, y)}`` or ``{name: (x, y,
+            predicted)}``; each must pass.
         values: named measured arrays (pointwise, identity, limit checks).
         reference: the bound (pointwise) or the formula (identity), same names and shapes.
         mask: per name, which entries count (e.g. only converged runs); default all.
@@ -189,7 +190,9 @@ class SlopeCheck(Check):
             self.wrt, **self.bound_values)
         return dataclasses.replace(self, predicted=float(e))
 
-    def _one(self, x, y, m: Measurement) -> CheckResult:
+    def _one(self, x, y, m: Measurement, predicted: Optional[float] = None) -> CheckResult:
+        if predicted is not None and predicted != self.predicted:
+            return dataclasses.replace(self, predicted=float(predicted))._one(x, y, m)
         tol_desc = {"upper": f"slope <= {self.predicted:.3g} + {self.tol}",
                     "lower": f"slope >= {self.predicted:.3g} - {self.tol}",
                     "two-sided": f"|slope - {self.predicted:.3g}| <= {self.tol}"}[self.side]
@@ -220,23 +223,25 @@ class SlopeCheck(Check):
         """How far inside the tolerance band a series lies (negative: outside; -inf: no fit)."""
         if r.measured is None:
             return -np.inf
-        s, p = r.measured, self.predicted
+        s, p = r.measured, r.predicted
         return {"upper": p + self.tol - s, "lower": s - (p - self.tol),
                 "two-sided": self.tol - abs(s - p)}[self.side]
 
     def evaluate(self, m: Measurement) -> CheckResult:
         """Fit ``(m.x, m.y)``, or, when ``m.series`` names several curves, fit each: the check
-        passes only if every series does, and reports the one with the least margin."""
+        passes only if every series does, and reports the one with the least margin. A series
+        given as ``(x, y, predicted)`` has its own predicted exponent."""
         if self.predicted is None:
             raise ValueError("predicted: unresolved; call resolve(bound) first")
         if not m.series:
             return self._one(m.x, m.y, m)
-        results = {name: self._one(x, y, m) for name, (x, y) in m.series.items()}
+        results = {name: self._one(*s[:2], m, s[2] if len(s) > 2 else None)
+                   for name, s in m.series.items()}
         worst_name = min(results, key=lambda n: self._margin(results[n]))
         worst = results[worst_name]
         fit = dict(worst.fit or {})
-        fit["series"] = {n: {"slope": r.measured, "ci": r.ci, "passed": r.passed}
-                         for n, r in results.items()}
+        fit["series"] = {n: {"slope": r.measured, "ci": r.ci, "predicted": r.predicted,
+                             "passed": r.passed} for n, r in results.items()}
         fit["reported_series"] = worst_name
         sentence = "; ".join(f"{n}: {r.sentence}" for n, r in results.items())
         return dataclasses.replace(worst, passed=all(r.passed for r in results.values()),

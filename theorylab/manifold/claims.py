@@ -1,0 +1,276 @@
+"""Claims of the manifold-regression family (THEOREMS.md section 4).
+
+Source: Chen, Jiang, Liao, Zhao, "Nonparametric regression on low-dimensional manifolds using
+deep ReLU networks" (arXiv 1908.01842; Information and Inference 2022) [CJLZ]: the empirical
+risk minimiser over a designed class of deep ReLU networks has MSE <~ n^(-2 beta/(2 beta + d))
+log^3 n for a beta-smooth target on a d-dimensional manifold in R^D; the rate is set by d.
+Reference rates: Stone's minimax rate; k-NN and kernel regression adapt to the intrinsic
+dimension (Kpotufe 2011; Bickel and Li 2007) [literature].
+
+Every seed draws its own target, rotation into R^D, nested sample and test points
+(:mod:`theorylab.manifold.data`); noise sigma = 0.5. The reference estimators (k-NN,
+Nadaraya-Watson) validate the pipeline at quick size; the network, the theorem's subject, is
+checked for D-independence at quick size and for its rate in n at full size only (at quick
+sizes an early-stopped network is too far from the minimiser for its slope to mean anything;
+THEOREMS.md records the d-ordering reversing there).
+
+Rates are checked on raw slopes, two-sided: dividing out log^3 n (reported beside each slope)
+steepens every slope by about 0.4 over these n, which would make an upper-bound check too loose
+to fail.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.bounds import Bound
+from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, SlopeCheck, register
+from ..core.fit import fit_rate
+from . import figures as figs
+from . import network as net
+from . import simulations as sims
+
+CJLZ = "Chen, Jiang, Liao, Zhao, Information and Inference 2022 (arXiv 1908.01842)"
+STONE = "Stone 1982 (minimax rate); Kpotufe 2011 (k-NN); Bickel and Li 2007 (local polynomials)"
+FAMILY = "manifold"
+SHARED = "manifold.reference"
+RATE = Bound("n**(-2*beta/(2*beta+d))*log(n)**3", paper=CJLZ, theorem="abstract (main theorem)",
+             tag="abstract")
+STONE_RATE = Bound("n**(-2*beta/(2*beta+d))", paper=STONE, theorem="minimax rate", tag="literature")
+
+#: (label, manifold, d, beta): the settings of the rate claims
+SETTINGS = (("d=1, beta=1", "circle", 1, 1.0), ("d=2, beta=1", "torus", 2, 1.0),
+            ("d=2, beta=2", "torus", 2, 2.0))
+SIGMA = 0.5
+
+SIZES = {
+    "quick": {"ns": (256, 512, 1024, 2048, 4096), "n_test": 500, "D": 10, "D_max": 16,
+              "cube_D": 8, "net_n": 1024, "net_Ds": (4, 16, 64, 256), "net_steps": 200,
+              "net_lr": 3e-3},
+    "full": {"ns": (256, 512, 1024, 2048, 4096, 8192, 16384), "n_test": 2000, "D": 10, "D_max": 16,
+             "cube_D": 8, "net_n": 4096, "net_Ds": (4, 16, 64, 256, 1024), "net_steps": 3000,
+             "net_lr": 1e-3},
+}
+SEEDS = {"quick": 16, "full": 32}      # reference estimators
+NET_SEEDS = {"quick": 8, "full": 16}   # networks (the early-stopped quick network stops by step ~100)
+
+
+def _reference(ctx: Context, settings) -> dict:
+    """k-NN and Nadaraya-Watson errors for each (label, manifold, D, beta) in ``settings``,
+    computed once per run for every claim that asks (a shared sweep)."""
+    p = ctx.params
+    cells = [({"manifold": name, "ns": tuple(p["ns"]), "n_test": p["n_test"], "D_max": p["D_max"]},
+              {"D": D, "beta": beta, "sigma": SIGMA}) for _, name, D, beta in settings]
+    outs = ctx.sweep.shared(SHARED).run(sims.reference, cells, ctx.seeds, stream="reference")
+    return {s[0]: o for s, o in zip(settings, outs)}
+
+
+def _manifold_settings(ctx):
+    return [(label, name, ctx.params["D"], beta) for label, name, _, beta in SETTINGS]
+
+
+def _slopes(x, y):
+    """Raw slope and the slope with log^3 n divided out (reported, not checked)."""
+    try:
+        return round(fit_rate(x, y).slope, 3), round(fit_rate(x, y / np.log(x)[None, :] ** 3).slope, 3)
+    except ValueError as e:
+        return f"no fit ({e})", None
+
+
+def _rate_measure(ctx: Context, estimator: str, cube: bool = False) -> Measurement:
+    p = ctx.params
+    x = np.asarray(p["ns"], float)
+    if cube:  # the same kind of target (varying in 2 coordinates), data filling [-1, 1]^D
+        res = _reference(ctx, [("cube", "cube", p["cube_D"], 1.0)])
+        series = {f"cube D={p['cube_D']} (claimed d=2, beta=1)": (x, res["cube"][estimator], -0.5)}
+    else:
+        res = _reference(ctx, _manifold_settings(ctx))
+        series = {label: (x, res[label][estimator], STONE_RATE.exponent("n", beta=beta, d=d))
+                  for label, _, d, beta in SETTINGS}
+    m = Measurement(series=series, total=ctx.seeds * len(series),
+                    info={"xlabel": "n", "ylabel": f"{estimator} test MSE", "D": p["D"]})
+    for label, (xs, y, _) in series.items():
+        raw, corrected = _slopes(xs, y)
+        m.info[f"{label}: raw slope / slope of MSE/log^3 n"] = [raw, corrected]
+        m.diverged += int((~np.isfinite(y)).any(axis=1).sum())
+    m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
+               "predicted": {k: v[2] for k, v in series.items()}, "estimator": estimator}
+    return m
+
+
+_RATE_TOL = ("two-sided 0.2 (THEOREMS.md): an independent implementation measured these "
+             "constants within 0.06 of the prediction over n = 256..16384 and within 0.14 at quick "
+             "sizes, where the seed scatter of a slope is 0.05-0.08 (CI half-widths); 0.2 leaves "
+             "the cube control (about -0.1 to -0.2 against a claimed -0.5) far outside.")
+
+for _est, _cid, _title, _const in (
+        ("knn", "manifold.knn_rate_in_n", "k-NN regression", "k = 0.5 n^(2 beta/(2 beta + d))"),
+        ("nw", "manifold.kernel_rate_in_n", "Nadaraya-Watson regression",
+         "Gaussian bandwidth h = 0.7 n^(-1/(2 beta + d))")):
+    register(Claim(
+        id=_cid,
+        title=f"{_title} on a manifold learns at the rate of its intrinsic dimension",
+        statement=(f"{_title} ({_const}, constants fixed in advance) on data on a circle (d = 1) "
+                   "or a flat torus T^2 (d = 2) rotated into R^10, with a random Fourier target of "
+                   "smoothness beta and noise sigma = 0.5, has test MSE with log-log slope in n "
+                   "within 0.2 of -2 beta/(2 beta + d) for (d, beta) = (1, 1), (2, 1), (2, 2) "
+                   "(n = 256..4096 at quick size). Distances are unchanged by the embedding, so "
+                   "this estimator's independence of D holds by construction and is no evidence."),
+        source=f"{STONE} (validates the pipeline for {CJLZ})",
+        tag="literature",
+        bound=STONE_RATE,
+        # tol: see _RATE_TOL
+        check=SlopeCheck(side="two-sided", tol=0.2, wrt="n", bound_values={"beta": 1, "d": 1}),
+        measure=lambda ctx, e=_est: _rate_measure(ctx, e),
+        controls=[Control("cube", "points filling the cube [-1, 1]^8 (the target still varies in "
+                          "2 coordinates): the rate follows the ambient dimension, far from -0.5",
+                          lambda ctx, e=_est: _rate_measure(ctx, e, cube=True))],
+        sizes=SIZES, seeds=SEEDS,
+        figure=figs.mse_vs_n_figure,
+        family=FAMILY,
+    ))
+
+
+# ----------------------------------------------------------------------------------------
+# manifold.rate_ordered_by_d
+# ----------------------------------------------------------------------------------------
+def _ordering_measure(ctx: Context, rough_circle: bool = False) -> Measurement:
+    p = ctx.params
+    beta1 = 0.5 if rough_circle else 1.0
+    label1 = f"d=1, beta={beta1:g}"
+    res = _reference(ctx, [(label1, "circle", p["D"], beta1), ("d=2, beta=1", "torus", p["D"], 1.0)])
+    x = np.asarray(p["ns"], float)
+    series = {e: (x, res[label1][e] / res["d=2, beta=1"][e]) for e in ("knn", "nw")}
+    m = Measurement(series=series, total=2 * ctx.seeds,
+                    info={"xlabel": "n", "ylabel": f"MSE({label1}) / MSE(d=2, beta=1)"})
+    m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
+               "predicted": {k: None for k in series}, "estimator": "ratio"}
+    return m
+
+
+register(Claim(
+    id="manifold.rate_ordered_by_d",
+    title="The rate is ordered by the intrinsic dimension: d = 1 learns faster than d = 2",
+    statement=("At beta = 1 the log-log slope in n of the d = 1 (circle) MSE is at least 0.1 below "
+               "that of the d = 2 (torus) MSE, for k-NN and for Nadaraya-Watson: the slope of "
+               "their ratio (same seeds, n = 256..4096 at quick size) is at most -0.1; the theory "
+               "predicts -2/3 - (-1/2) = -1/6."),
+    source=f"{STONE}; {CJLZ} (the exponent depends on d)",
+    tag="literature",
+    # predicted -1/6 with tol 1/15: the check passes when the slope difference is <= -0.1, the
+    # margin the issue asks for (an independent implementation measured about -0.27).
+    check=SlopeCheck(predicted=-1 / 6, side="upper", tol=1 / 15),
+    measure=_ordering_measure,
+    controls=[Control("equal_exponents", "a rougher circle target (beta = 0.5) has the same "
+                      "exponent -2 beta/(2 beta + d) = -1/2 as the torus at beta = 1: d alone does "
+                      "not order the rates", lambda ctx: _ordering_measure(ctx, rough_circle=True))],
+    sizes=SIZES, seeds=SEEDS,
+    figure=figs.mse_vs_n_figure,
+    family=FAMILY,
+))
+
+
+# ----------------------------------------------------------------------------------------
+# manifold.network_ambient_independence  [expected]
+# ----------------------------------------------------------------------------------------
+def _network_D_measure(ctx: Context, name: str = "torus") -> Measurement:
+    p = ctx.params
+    n, Ds = p["net_n"], tuple(p["net_Ds"])
+    st = {"manifold": name, "n_max": n, "n_test": p["n_test"], "D_max": max(Ds),
+          "W_max": net.width_max_for(n, 1.0, 2), "L_max": net.depth_max_for(n),
+          "steps": p["net_steps"], "eval_every": 25}
+    cells = [(st, {"n": float(n), "D": D, "beta": 1.0, "sigma": SIGMA, "lr": p["net_lr"]}) for D in Ds]
+    outs = ctx.sweep.run(sims.network, cells, ctx.seeds, stream="network_D")
+    test = np.stack([o["test_mse"] for o in outs], 1)  # (seeds, len(Ds))
+    mean = test.mean(0)
+    ratio = float(mean.max() / mean.min())
+    m = Measurement(values={"max/min over D of the mean test MSE": np.array([ratio])},
+                    total=test.size, diverged=int(sum(o["diverged"].sum() for o in outs)))
+    m.info = {"data": name, "n": n, "Ds": list(Ds), "test MSE per D (mean)": np.round(mean, 4).tolist(),
+              "train MSE per D (mean; noisy responses, sigma^2 = 0.25)":
+                  np.round([o["train_mse"].mean() for o in outs], 4).tolist(),
+              "held-out MSE per D (mean)": np.round([o["val_mse"].mean() for o in outs], 4).tolist(),
+              "best step (median) per D": [float(np.median(o["best_step"])) for o in outs],
+              "width, depth": [float(outs[0]["width"][0]), float(outs[0]["depth"][0])]}
+    m.extra = {"Ds": np.asarray(Ds, float), "test": test,
+               "train": np.stack([o["train_mse"] for o in outs], 1), "name": name}
+    return m
+
+
+register(Claim(
+    id="manifold.network_ambient_independence",
+    title="The network's error does not grow with the ambient dimension D",
+    statement=("At fixed n (1024 at quick size), the early-stopped ReLU network sized by the theory "
+               "(d = 2, beta = 1) on the flat torus T^2 rotated into R^D has a mean test MSE that "
+               "varies by at most 1.5x over D = 4..256. Unlike k-NN, the network is not rotation "
+               "invariant (Adam works coordinate-wise), so this is evidence."),
+    source=f"{CJLZ}, abstract (the rate depends on d; constants on D only logarithmically)",
+    tag="expected",
+    # 1.5x: THEOREMS.md's bar (an independent implementation saw <= 1.18). A log D dependence of
+    # the constants would give at most log(256)/log(4) = 4x; the cube control, where the
+    # dimension really grows, shows several-fold growth.
+    check=LimitCheck(intervals={"max/min over D of the mean test MSE": (1.0, 1.5)}),
+    measure=_network_D_measure,
+    controls=[Control("cube", "data filling [-1, 1]^D (target varying in 2 coordinates): the "
+                      "error grows with D (THEOREMS.md: 7-13x from D = 4 to 256)",
+                      lambda ctx: _network_D_measure(ctx, "cube"))],
+    sizes=SIZES, seeds=NET_SEEDS,
+    figure=figs.mse_vs_D_figure,
+    family=FAMILY,
+))
+
+
+# ----------------------------------------------------------------------------------------
+# manifold.network_rate_in_n  [abstract]  (full size only)
+# ----------------------------------------------------------------------------------------
+def _network_rate_measure(ctx: Context, cube: bool = False) -> Measurement:
+    p = ctx.params
+    ns = tuple(p["ns"])
+    x = np.asarray(ns, float)
+    series, info = {}, {}
+    settings = [(f"cube D={p['cube_D']} (claimed d=2, beta=1)", "cube", 2, 1.0)] if cube else SETTINGS
+    for label, name, d, beta in settings:
+        st = {"manifold": name, "n_max": max(ns), "n_test": p["n_test"], "D_max": p["D_max"],
+              "W_max": net.width_max_for(max(ns), beta, d), "L_max": net.depth_max_for(max(ns)),
+              "steps": p["net_steps"], "eval_every": 25}
+        D = p["cube_D"] if cube else p["D"]
+        cells = [(st, {"n": float(n), "D": D, "beta": beta, "sigma": SIGMA, "lr": p["net_lr"]})
+                 for n in ns]
+        outs = ctx.sweep.run(sims.network, cells, ctx.seeds, stream="network_n")
+        test = np.stack([o["test_mse"] for o in outs], 1)
+        series[label] = (x, test, RATE.exponent("n", beta=beta, d=d))
+        info[f"{label}: raw slope / slope of MSE/log^3 n"] = list(_slopes(x, test))
+        info[f"{label}: test MSE per n"] = np.round(test.mean(0), 5).tolist()
+        info[f"{label}: train MSE per n"] = np.round([o["train_mse"].mean() for o in outs], 4).tolist()
+        info[f"{label}: width, depth per n"] = [[float(o["width"][0]), float(o["depth"][0])] for o in outs]
+    m = Measurement(series=series, total=ctx.seeds * len(ns) * len(settings), info=info)
+    m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
+               "predicted": {k: v[2] for k, v in series.items()}, "estimator": "network"}
+    return m
+
+
+register(Claim(
+    id="manifold.network_rate_in_n",
+    title="The trained ReLU network learns at the rate n^(-2 beta/(2 beta + d))",
+    statement=("The early-stopped ReLU network sized by the theory (width ceil(2 n^(d/(2 beta + d))), "
+               "depth ceil(log2(n)/3)) has test MSE with log-log slope in n within 0.15 of "
+               "-2 beta/(2 beta + d) for (d, beta) = (1, 1), (2, 1), (2, 2), over n = 256..16384 in "
+               "R^10; train risk is reported beside test risk, since the network only approximates "
+               "the empirical risk minimiser of the theorem."),
+    source=f"{CJLZ}, abstract (main theorem)",
+    tag="abstract",
+    bound=RATE,
+    # tol 0.15 (the issue's bar): an independent implementation landed within ~0.1 of the
+    # prediction with early stopping, on the shallow side; the log^3 n factor of the bound is
+    # not fitted (see the module docstring).
+    check=SlopeCheck(side="two-sided", tol=0.15, wrt="n", bound_values={"beta": 1, "d": 1}),
+    measure=_network_rate_measure,
+    controls=[Control("cube", "the same network on data filling [-1, 1]^8: the rate follows the "
+                      "ambient dimension", lambda ctx: _network_rate_measure(ctx, cube=True))],
+    needs_full=("the network is trained far from the empirical risk minimiser at quick sizes "
+                "(n <= 4096, a few hundred steps): its slopes there are unusable (THEOREMS.md: "
+                "the d-ordering even reversed); run with --size full, on a GPU"),
+    sizes=SIZES, seeds=NET_SEEDS,
+    figure=figs.mse_vs_n_figure,
+    family=FAMILY,
+))

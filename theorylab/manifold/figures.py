@@ -1,0 +1,63 @@
+"""Figures of the manifold family: claim figures ``(measurement, verdict, claim, path, pdf)``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import plot
+
+
+def mse_vs_n_figure(m, v, claim, path, pdf=False):
+    """Each series' test MSE against n (median and 10-90% band over seeds) with a line of the
+    predicted slope through its first point."""
+    plt = plot._plt()
+    e = m.extra
+    x = e["ns"]
+    fig, ax = plt.subplots(figsize=(5.6, 4.0))
+    fits = (v.fit or {}).get("series", {})
+    for i, (name, y) in enumerate(e["series"].items()):
+        med = np.median(y, axis=0)
+        lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
+        s = fits.get(name, {}).get("slope")
+        lab = f"{name}" + (f": slope {s:.2f}" if isinstance(s, float) else "")
+        ax.plot(x, med, "o-", color=f"C{i}", label=lab, ms=4)
+        ax.fill_between(x, lo, hi, color=f"C{i}", alpha=0.15)
+        pred = e["predicted"].get(name)
+        if pred is not None:
+            ax.plot(x, med[0] * (x / x[0]) ** pred, "--", color=f"C{i}", lw=0.9,
+                    label=f"predicted slope {pred:.3f}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("n")
+    ax.set_ylabel(m.info.get("ylabel", "test MSE"))
+    ax.set_title(f"{claim.id}: {v.status}", fontsize=10)
+    ax.legend(fontsize=6.5)
+    ax.grid(True, which="both", alpha=0.3)
+    return plot.save(fig, path, pdf)
+
+
+def mse_vs_D_figure(m, v, claim, path, pdf=False):
+    """The network's test MSE (and train MSE) against D: manifold data, and the cube control
+    when the verdict carries it (measured again from the cache is not needed: the claim figure
+    shows the claim's own data)."""
+    plt = plot._plt()
+    e = m.extra
+    fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    D = e["Ds"]
+    for key, style, lab in (("test", "o-", "test MSE (noiseless target)"), ("train", "s:", "train MSE (noisy y)")):
+        y = e[key]
+        ax.plot(D, np.median(y, 0), style, color="C0" if key == "test" else "C7", label=f"{e['name']}: {lab}")
+        if key == "test":
+            lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
+            ax.fill_between(D, lo, hi, color="C0", alpha=0.15)
+    for c in v.controls or []:
+        ax.plot([], [], " ", label=f"control {c['name']}: max/min {c['measured']:.2f}"
+                if isinstance(c.get("measured"), float) else f"control {c['name']}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("ambient dimension D")
+    ax.set_ylabel("MSE")
+    ax.set_title(f"{claim.id}: {v.status}", fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    return plot.save(fig, path, pdf)
