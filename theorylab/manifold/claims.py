@@ -173,14 +173,22 @@ register(Claim(
 # ----------------------------------------------------------------------------------------
 # manifold.network_ambient_independence  [expected]
 # ----------------------------------------------------------------------------------------
-def _network_D_measure(ctx: Context, name: str = "torus") -> Measurement:
+def _network_D_runs(ctx: Context, name: str) -> list:
+    """The network at n = net_n for every D (a shared sweep: the claim draws the cube curve in
+    its figure and the control checks it, one computation)."""
     p = ctx.params
     n, Ds = p["net_n"], tuple(p["net_Ds"])
     st = {"manifold": name, "n_max": n, "n_test": p["n_test"], "D_max": max(Ds),
           "W_max": net.width_max_for(n, 1.0, 2), "L_max": net.depth_max_for(n),
           "steps": p["net_steps"], "eval_every": 25}
     cells = [(st, {"n": float(n), "D": D, "beta": 1.0, "sigma": SIGMA, "lr": p["net_lr"]}) for D in Ds]
-    outs = ctx.sweep.run(sims.network, cells, ctx.seeds, stream="network_D")
+    return ctx.sweep.shared("manifold.network_D").run(sims.network, cells, ctx.seeds, stream="network_D")
+
+
+def _network_D_measure(ctx: Context, name: str = "torus") -> Measurement:
+    p = ctx.params
+    n, Ds = p["net_n"], tuple(p["net_Ds"])
+    outs = _network_D_runs(ctx, name)
     test = np.stack([o["test_mse"] for o in outs], 1)  # (seeds, len(Ds))
     mean = test.mean(0)
     ratio = float(mean.max() / mean.min())
@@ -192,8 +200,11 @@ def _network_D_measure(ctx: Context, name: str = "torus") -> Measurement:
               "held-out MSE per D (mean)": np.round([o["val_mse"].mean() for o in outs], 4).tolist(),
               "best step (median) per D": [float(np.median(o["best_step"])) for o in outs],
               "width, depth": [float(outs[0]["width"][0]), float(outs[0]["depth"][0])]}
-    m.extra = {"Ds": np.asarray(Ds, float), "test": test,
-               "train": np.stack([o["train_mse"] for o in outs], 1), "name": name}
+    m.extra = {"Ds": np.asarray(Ds, float), "curves": {name: (test, np.stack([o["train_mse"] for o in outs], 1))}}
+    if name != "cube":  # the control's data, for the figure
+        cube = _network_D_runs(ctx, "cube")
+        m.extra["curves"]["cube"] = (np.stack([o["test_mse"] for o in cube], 1),
+                                     np.stack([o["train_mse"] for o in cube], 1))
     return m
 
 

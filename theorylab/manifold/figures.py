@@ -37,27 +37,23 @@ def mse_vs_n_figure(m, v, claim, path, pdf=False):
 
 
 def mse_vs_D_figure(m, v, claim, path, pdf=False):
-    """The network's test MSE (and train MSE) against D: manifold data, and the cube control
-    when the verdict carries it (measured again from the cache is not needed: the claim figure
-    shows the claim's own data)."""
+    """The network's test MSE (solid, 10-90% band) and train MSE (dotted) against D, on the
+    manifold and on the cube control."""
     plt = plot._plt()
     e = m.extra
-    fig, ax = plt.subplots(figsize=(5.2, 3.8))
     D = e["Ds"]
-    for key, style, lab in (("test", "o-", "test MSE (noiseless target)"), ("train", "s:", "train MSE (noisy y)")):
-        y = e[key]
-        ax.plot(D, np.median(y, 0), style, color="C0" if key == "test" else "C7", label=f"{e['name']}: {lab}")
-        if key == "test":
-            lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
-            ax.fill_between(D, lo, hi, color="C0", alpha=0.15)
-    for c in v.controls or []:
-        ax.plot([], [], " ", label=f"control {c['name']}: max/min {c['measured']:.2f}"
-                if isinstance(c.get("measured"), float) else f"control {c['name']}")
+    fig, ax = plt.subplots(figsize=(5.4, 3.9))
+    for i, (name, (test, train)) in enumerate(e["curves"].items()):
+        ax.plot(D, np.median(test, 0), "o-", color=f"C{i}", label=f"{name}: test MSE (noiseless target)")
+        lo, hi = np.quantile(test, [0.1, 0.9], axis=0)
+        ax.fill_between(D, lo, hi, color=f"C{i}", alpha=0.15)
+        ax.plot(D, np.median(train, 0), "s:", color=f"C{i}", ms=3, label=f"{name}: train MSE (noisy y)")
+    ax.axhline(0.25, color="k", lw=0.6, ls="--", label="sigma^2 (noise)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("ambient dimension D")
     ax.set_ylabel("MSE")
-    ax.set_title(f"{claim.id}: {v.status}", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.set_title(f"{claim.id}: {v.status}", fontsize=9)
+    ax.legend(fontsize=6.5)
     ax.grid(True, which="both", alpha=0.3)
     return plot.save(fig, path, pdf)
