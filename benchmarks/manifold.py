@@ -22,18 +22,9 @@
 """
 
 import argparse
-import time
 
 import numpy as np
-
-
-def timed(fn, *args, repeat=1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t)
-    return best, out
+from common import timed
 
 
 def main(argv=None):

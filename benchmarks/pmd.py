@@ -24,6 +24,7 @@ import argparse
 import time
 
 import numpy as np
+from common import timed
 
 
 def numpy_pmd(P, c, gamma, steps, eta=1.0):
@@ -83,15 +84,6 @@ def theorylab_pmd(steps, eta=1.0, batch=None):
     return jax.jit(lambda P, c, gamma: jax.lax.map(lambda pc: one(*pc, gamma), (P, c), batch_size=batch))
 
 
-def timed(fn, *args, repeat=1):
-    best = np.inf
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn(*args)
-        if hasattr(out, "block_until_ready"):
-            out.block_until_ready()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def matmul_gflops(n=1024):

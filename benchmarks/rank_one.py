@@ -26,6 +26,7 @@ import argparse
 import time
 
 import numpy as np
+from common import timed
 
 RECORD = 10
 
@@ -56,13 +57,6 @@ def numpy_batched(Y, X0, eta, xi, steps, rng):
     return np.matmul(X, X.transpose(0, 2, 1)), acc / n
 
 
-def timed(fn, *args, repeat=1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn(*args)
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main(argv=None):

@@ -2,7 +2,6 @@
 stopping, bad inputs, and every claim at quick size with its control."""
 
 import dataclasses
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -11,12 +10,11 @@ import pytest
 
 import theorylab
 from theorylab.core.claims import SlopeCheck
-from theorylab.core.golden import check_golden
 from theorylab.core.verify import _context
 from theorylab.manifold import data, estimators as est, network as net
 from theorylab.manifold import simulations as sims
+from tests.helpers import assert_passed_with_control_rejected, assert_slopes_pinned, family_verdicts
 
-GOLDEN = Path(__file__).parent / "golden" / "slopes.json"
 KEY = jax.random.PRNGKey(5)
 
 
@@ -147,7 +145,7 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def verdicts(cache):
-    return {v.claim_id: v for v in theorylab.verify(["manifold"], size="quick", cache_dir=cache)}
+    return family_verdicts("manifold", cache)
 
 
 CLAIMS = [c.id for c in theorylab.claims("manifold")]
@@ -163,10 +161,7 @@ def test_family_covers_the_issue():
 
 @pytest.mark.parametrize("cid", RUN)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    v = verdicts[cid]
-    assert v.check_passed, v.sentence
-    assert v.control_rejected is True, v.controls
-    assert v.passed
+    assert_passed_with_control_rejected(verdicts[cid])
 
 
 def test_network_rate_is_reported_as_needing_full_size(verdicts):
@@ -182,11 +177,7 @@ def test_cube_control_grows_at_least_threefold(verdicts):
 
 @pytest.mark.parametrize("cid", SLOPES)
 def test_pinned_slopes(verdicts, cid):
-    v = verdicts[cid]
-    seeds = theorylab.claims(cid)[0].seeds["quick"]
-    for name, s in v.fit["series"].items():
-        ok, msg = check_golden(GOLDEN, f"{cid}:{name}", s["slope"], s["ci"], size="quick", seeds=seeds)
-        assert ok, msg
+    assert_slopes_pinned(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)

@@ -2,7 +2,6 @@
 expectation identity by Monte Carlo, bad inputs, and every claim at quick size with its control."""
 
 import dataclasses
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -13,11 +12,10 @@ import theorylab
 from theorylab import rank_one as r1
 from theorylab.core import sweep as sweep_mod
 from theorylab.core.claims import SlopeCheck
-from theorylab.core.golden import check_golden
 from theorylab.core.verify import _context
 from theorylab.rank_one import simulations as sims
+from tests.helpers import assert_passed_with_control_rejected, assert_slopes_pinned, family_verdicts
 
-GOLDEN = Path(__file__).parent / "golden" / "slopes.json"
 KEY = jax.random.PRNGKey(11)
 
 
@@ -156,7 +154,7 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def verdicts(cache):
-    return {v.claim_id: v for v in theorylab.verify(["rank_one"], size="quick", cache_dir=cache)}
+    return family_verdicts("rank_one", cache)
 
 
 CLAIMS = [c.id for c in theorylab.claims("rank_one")]
@@ -171,24 +169,12 @@ def test_family_covers_the_issue():
 
 @pytest.mark.parametrize("cid", CLAIMS)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    v = verdicts[cid]
-    assert v.check_passed, v.sentence
-    assert v.control_rejected is True, v.controls
-    assert v.passed
+    assert_passed_with_control_rejected(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)
 def test_pinned_slopes(verdicts, cid):
-    """Golden slopes (tolerance: the seed-bootstrap CI half-width, at least 0.01); a claim over
-    several series pins each one."""
-    v = verdicts[cid]
-    seeds = theorylab.claims(cid)[0].seeds["quick"]
-    series = (v.fit or {}).get("series")
-    pins = {f"{cid}:{n}": (s["slope"], s["ci"]) for n, s in series.items()} if series else {
-        cid: (v.measured, v.ci)}
-    for pid, (slope, ci) in pins.items():
-        ok, msg = check_golden(GOLDEN, pid, slope, ci, size="quick", seeds=seeds)
-        assert ok, msg
+    assert_slopes_pinned(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)
