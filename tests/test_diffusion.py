@@ -1,0 +1,163 @@
+"""The diffusion family: the exact score against autodiff, the samplers' exactness, the networks,
+bad inputs, and every claim at quick size with its control."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import theorylab
+from theorylab.core.claims import SlopeCheck
+from theorylab.core.verify import _context
+from theorylab.diffusion import metrics, model, networks as nets, sampling
+from theorylab.diffusion import simulations as sims
+from tests.helpers import assert_passed_with_control_rejected, assert_slopes_pinned, family_verdicts
+
+KEY = jax.random.PRNGKey(3)
+
+
+@pytest.mark.parametrize("K", [1, 4])
+def test_exact_score_matches_autodiff_of_the_log_density(K):
+    p = model.make_problem(0, 6, 2, K)
+    x = jnp.asarray(np.random.default_rng(1).normal(size=(5, 6)))
+    for t in (1e-3, 0.1, 2.0):
+        auto = jax.vmap(jax.grad(lambda v: model.log_density(v, t, p)))(x)
+        exact = jax.vmap(lambda v: model.score(v, t, p))(x)
+        np.testing.assert_allclose(np.asarray(exact), np.asarray(auto), rtol=1e-9, atol=1e-9)
+
+
+def test_data_lie_on_the_subspace():
+    p = model.make_problem(0, 10, 3, 5)
+    x = model.sample_data(np.random.default_rng(0), p, 200).astype(np.float64)
+    np.testing.assert_allclose(x - x @ p.A @ p.A.T, 0, atol=1e-5)
+    np.testing.assert_allclose(p.A.T @ p.A, np.eye(3), atol=1e-12)
+
+
+def test_exponential_integrator_gives_orthogonal_variance_h_t0_and_euler_does_not():
+    """With the exact orthogonal score (-x/h) the exponential step is exact: the variance at t0
+    is h(t0) up to the e^{-T} start; Euler-Maruyama on a uniform grid overshoots near t0."""
+    for t0 in (1e-3, 1e-2, 0.1):
+        ts = sampling.grid(t0, 8.0, 100)
+        c = sampling.coefficients(ts, "exponential")
+        v = 1.0
+        for phi, _, sd, _ in c:
+            v = phi**2 * v + sd**2
+        assert abs(v / -np.expm1(-t0) - 1) < 1e-3
+        # the probability-flow ODE maps variance 1 to h(t0) as well (up to e^{-T})
+        co = sampling.coefficients(ts, "ode")
+        assert abs(np.prod(co[:, 0]) ** 2 / -np.expm1(-t0) - 1) < 1e-3
+    x = sampling.sample(KEY, lambda x, t: -x / model.h(t)[:, None], jnp.ones((4000, 3)) * 0.0
+                        + jax.random.normal(KEY, (4000, 3)), sampling.grid(1e-3, 8.0, 100, "uniform"), "euler")
+    assert float(jnp.mean(x**2)) / -np.expm1(-1e-3) > 10
+
+
+def test_structured_network_is_exact_off_its_subspace_and_frame_is_orthonormal():
+    params = nets.init(KEY, "structured", 12, 2, 16, 2, 9)
+    V = nets.frame(params, 9)
+    np.testing.assert_allclose(np.asarray(V.T @ V), np.eye(2), atol=1e-5)
+    assert float(jnp.abs(V[9:]).max()) == 0.0
+    x = jax.random.normal(KEY, (7, 12)) * (jnp.arange(12) < 9)[None, :]
+    t = jnp.full((7,), 0.01)
+    s = nets.apply(params, "structured", x, t, 9)
+    orth = x - (x @ V) @ V.T
+    np.testing.assert_allclose(np.asarray(s - (s @ V) @ V.T), np.asarray(-orth / model.h(0.01)), rtol=1e-3, atol=1e-3)
+
+
+def test_quadrature_and_mmd():
+    t, w = metrics.log_time_nodes(1e-3, 8.0)
+    assert abs(w.sum() - 1) < 1e-12  # the mean over [t0, T] of a constant is the constant
+    f = lambda s: 1 / s  # noqa: E731
+    assert abs((w * f(t)).sum() - np.log(8 / 1e-3) / (8 - 1e-3)) < 1e-3 * np.log(8e3) / 8
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(400, 2)), rng.normal(size=(400, 2))
+    assert abs(float(metrics.mmd2(jnp.asarray(a), jnp.asarray(b)))) < 5e-3
+    assert float(metrics.mmd2(jnp.asarray(a), jnp.asarray(b + 1.0))) > 0.1
+
+
+def test_training_learns_the_subspace_and_beats_the_untrained_network():
+    o = sims.fit(KEY, D=8, d=2, n=256, steps=400, seeds=2)
+    assert np.all(o["subspace_error"] < 0.05) and np.all(o["subspace_error_init"] > 0.5)
+    assert np.all(o["score_error"] < 0.2 * o["score_error_init"])
+    assert not o["diverged"].any()
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"D": 4, "d": 4, "n": 64}, "d"),
+    ({"D": 4, "d": 0, "n": 64}, "d"),
+    ({"D": 8, "d": 2, "n": 64, "t0": 0.0}, "t0"),
+    ({"D": 8, "d": 2, "n": 64, "t0": 9.0}, "t0"),
+    ({"D": 8, "d": 2, "n": 64, "T": -1.0}, "T"),
+    ({"D": 8, "d": 2, "n": 0}, "n"),
+    ({"D": 8, "d": 2, "n": 64, "kind": "unet"}, "kind"),
+    ({"D": 8, "d": 2, "n": 64, "lr": float("nan")}, "lr"),
+])
+def test_bad_inputs_name_the_parameter(kwargs, name):
+    with pytest.raises(ValueError, match=rf"^{name}:"):
+        sims.fit(KEY, **kwargs)
+
+
+def test_mixture_weights_must_sum_to_one():
+    with pytest.raises(ValueError, match="^weights:"):
+        model.make_problem(0, 8, 2, weights=[0.5, 0.6])
+    with pytest.raises(ValueError, match="^method:"):
+        sampling.sample(KEY, lambda x, t: x, jnp.zeros((2, 3)), sampling.grid(0.1, 1.0, 4), "heun")
+
+
+# ----------------------------------------------------------------------------------------
+# Every claim and control at quick size
+# ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("diffusion-cache")
+
+
+@pytest.fixture(scope="module")
+def verdicts(cache):
+    return family_verdicts("diffusion", cache)
+
+
+CLAIMS = [c.id for c in theorylab.claims("diffusion")]
+SLOPES = [c.id for c in theorylab.claims("diffusion") if isinstance(c.check, SlopeCheck)]
+
+
+def test_family_covers_the_issue():
+    assert set(CLAIMS) == {"diffusion.score_rate_in_n", "diffusion.ambient_independence",
+                           "diffusion.early_stopping", "diffusion.subspace_recovery",
+                           "diffusion.orthogonal_collapse", "diffusion.distribution_recovery"}
+
+
+@pytest.mark.parametrize("cid", CLAIMS)
+def test_claim_passes_and_control_is_rejected(verdicts, cid):
+    assert_passed_with_control_rejected(verdicts[cid])
+
+
+def test_plain_network_error_grows_with_D(verdicts, cache):
+    """The issue's bar for the control: the lower end of the plain MLP's slope CI is above 0.5."""
+    claim = theorylab.claims("diffusion.ambient_independence")[0]
+    m = claim.controls[0].measure(_context(claim, "quick", None, cache, False))
+    r = claim.check.evaluate(m)
+    assert r.ci[0] > 0.5, r.sentence
+
+
+@pytest.mark.parametrize("cid", SLOPES)
+def test_pinned_slopes(verdicts, cid):
+    assert_slopes_pinned(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", SLOPES)
+def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
+    claim = theorylab.claims(cid)[0]
+    m = claim.measure(_context(claim, "quick", None, cache, False))
+    v = verdicts[cid]
+    lo, hi = v.ci
+    shift = claim.check.tol + (hi - lo)
+    if claim.check.side == "upper":
+        wrong = dataclasses.replace(claim.check, predicted=lo - shift)
+    elif claim.check.side == "lower":
+        wrong = dataclasses.replace(claim.check, predicted=hi + shift)
+    else:
+        wrong = dataclasses.replace(claim.check, predicted=v.measured + shift)
+    assert not wrong.evaluate(m).passed
+    assert dataclasses.replace(claim.check, predicted=v.measured).evaluate(m).passed
