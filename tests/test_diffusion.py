@@ -1,7 +1,6 @@
 """The diffusion family: the exact score against autodiff, the samplers' exactness, the networks,
 bad inputs, and every claim at quick size with its control."""
 
-import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -13,7 +12,8 @@ from theorylab.core.claims import SlopeCheck
 from theorylab.core.verify import _context
 from theorylab.diffusion import metrics, model, networks as nets, sampling
 from theorylab.diffusion import simulations as sims
-from tests.helpers import assert_passed_with_control_rejected, assert_slopes_pinned, family_verdicts
+from tests.helpers import (assert_passed_with_control_rejected, assert_rejects_a_wrong_exponent,
+                           assert_slopes_pinned, family_verdicts)
 
 KEY = jax.random.PRNGKey(3)
 
@@ -148,16 +148,4 @@ def test_pinned_slopes(verdicts, cid):
 
 @pytest.mark.parametrize("cid", SLOPES)
 def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
-    claim = theorylab.claims(cid)[0]
-    m = claim.measure(_context(claim, "quick", None, cache, False))
-    v = verdicts[cid]
-    lo, hi = v.ci
-    shift = claim.check.tol + (hi - lo)
-    if claim.check.side == "upper":
-        wrong = dataclasses.replace(claim.check, predicted=lo - shift)
-    elif claim.check.side == "lower":
-        wrong = dataclasses.replace(claim.check, predicted=hi + shift)
-    else:
-        wrong = dataclasses.replace(claim.check, predicted=v.measured + shift)
-    assert not wrong.evaluate(m).passed
-    assert dataclasses.replace(claim.check, predicted=v.measured).evaluate(m).passed
+    assert_rejects_a_wrong_exponent(verdicts[cid], cache)

@@ -1,7 +1,6 @@
 """The rank-one family: the model and dynamics against independent numpy oracles, the
 expectation identity by Monte Carlo, bad inputs, and every claim at quick size with its control."""
 
-import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -12,9 +11,9 @@ import theorylab
 from theorylab import rank_one as r1
 from theorylab.core import sweep as sweep_mod
 from theorylab.core.claims import SlopeCheck
-from theorylab.core.verify import _context
 from theorylab.rank_one import simulations as sims
-from tests.helpers import assert_passed_with_control_rejected, assert_slopes_pinned, family_verdicts
+from tests.helpers import (assert_passed_with_control_rejected, assert_rejects_a_wrong_exponent,
+                           assert_slopes_pinned, family_verdicts)
 
 KEY = jax.random.PRNGKey(11)
 
@@ -179,16 +178,4 @@ def test_pinned_slopes(verdicts, cid):
 
 @pytest.mark.parametrize("cid", SLOPES)
 def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
-    """The twin: the real measurement (from the cell cache) through the claim's own check must
-    fail against an exponent moved beyond its CI and tolerance, and pass at the measured one."""
-    claim = theorylab.claims(cid)[0]
-    m = claim.measure(_context(claim, "quick", None, cache, False))
-    v = verdicts[cid]
-    lo, hi = v.ci
-    shift = claim.check.tol + (hi - lo)
-    if claim.check.side == "upper":  # a steeper bound than the measured rate must fail
-        wrong = dataclasses.replace(claim.check, predicted=lo - shift)
-    else:
-        wrong = dataclasses.replace(claim.check, predicted=v.measured + shift)
-    assert not wrong.evaluate(m).passed
-    assert dataclasses.replace(claim.check, predicted=v.measured).evaluate(m).passed
+    assert_rejects_a_wrong_exponent(verdicts[cid], cache)
