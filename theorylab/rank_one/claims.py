@@ -131,7 +131,7 @@ register(Claim(
     statement=("GD on F(X) = 1/4 ||X X^T - Y||_F^2 (X in R^{d x d}, start 1e-3 N(0, 1/d)) ends "
                "near the positive part of Y and keeps about half the noise energy: the MSE of "
                "its last iterate is flat in d (two-sided log-log slope 0 over d = 16..128 at "
-               "quick size) at a level near sigma^2/2."),
+               "quick size). Its level, expected near sigma^2/2, is reported, not checked."),
     source=f"{LLZZ}, abstract (GD attains only O(sigma^2)); level and flatness are our expectation",
     tag="expected",
     bound=Bound("sigma**2", paper=LLZZ, theorem="abstract: GD attains O(sigma^2)", tag="abstract"),
