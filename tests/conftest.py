@@ -16,3 +16,17 @@ jax.config.update("jax_numpy_rank_promotion", "raise")
 @pytest.fixture
 def cache_dir(tmp_path):
     return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory, request):
+    """A cell cache shared by one test module (its claims run once, its twins re-read them)."""
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1] + "-cache")
+
+
+@pytest.fixture(scope="module")
+def verdicts(cache, request):
+    """Every claim of the module's ``FAMILY`` at quick size, by id."""
+    from tests.helpers import family_verdicts
+
+    return family_verdicts(request.module.FAMILY, cache)

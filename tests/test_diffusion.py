@@ -13,7 +13,7 @@ from theorylab.core.verify import _context
 from theorylab.diffusion import metrics, model, networks as nets, sampling
 from theorylab.diffusion import simulations as sims
 from tests.helpers import (assert_passed_with_control_rejected, assert_rejects_a_wrong_exponent,
-                           assert_slopes_pinned, family_verdicts)
+                           assert_slopes_pinned)
 
 KEY = jax.random.PRNGKey(3)
 
@@ -108,16 +108,7 @@ def test_mixture_weights_must_sum_to_one():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("diffusion-cache")
-
-
-@pytest.fixture(scope="module")
-def verdicts(cache):
-    return family_verdicts("diffusion", cache)
-
-
+FAMILY = "diffusion"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("diffusion")]
 SLOPES = [c.id for c in theorylab.claims("diffusion") if isinstance(c.check, SlopeCheck)]
 

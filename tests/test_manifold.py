@@ -12,7 +12,7 @@ from theorylab.core.claims import SlopeCheck
 from theorylab.manifold import data, estimators as est, network as net
 from theorylab.manifold import simulations as sims
 from tests.helpers import (assert_passed_with_control_rejected, assert_rejects_a_wrong_exponent,
-                           assert_slopes_pinned, family_verdicts)
+                           assert_slopes_pinned)
 
 KEY = jax.random.PRNGKey(5)
 
@@ -137,16 +137,7 @@ def test_intrinsic_dimension_must_be_below_D_and_cube_is_not_a_manifold():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("manifold-cache")
-
-
-@pytest.fixture(scope="module")
-def verdicts(cache):
-    return family_verdicts("manifold", cache)
-
-
+FAMILY = "manifold"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("manifold")]
 RUN = [c.id for c in theorylab.claims("manifold") if not c.needs_full]
 SLOPES = [c.id for c in theorylab.claims("manifold") if isinstance(c.check, SlopeCheck) and not c.needs_full]
@@ -182,3 +173,27 @@ def test_pinned_slopes(verdicts, cid):
 @pytest.mark.parametrize("cid", SLOPES)
 def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
     assert_rejects_a_wrong_exponent(verdicts[cid], cache)
+
+
+def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
+    """manifold.network_rate_in_n only runs at full size (no GPU was available to run it), so its
+    measurement, check and control are exercised here on a toy grid: the slopes of so short a
+    training mean nothing, but every series, train risk and control must come out well formed."""
+    from theorylab.core.claims import Context
+    from theorylab.core.sweep import Sweep
+    from theorylab.core.verify import run_claim
+
+    claim = theorylab.claims("manifold.network_rate_in_n")[0]
+    params = dict(claim.sizes["full"], ns=(64, 128, 256), n_test=64, net_steps=50, D=6, D_max=8, cube_D=6)
+    ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
+    m = claim.measure(ctx)
+    assert set(m.series) == {"d=1, beta=1", "d=2, beta=1", "d=2, beta=2"}
+    for x, y, pred in m.series.values():
+        assert y.shape == (2, 3) and np.all(np.isfinite(y)) and pred < 0
+    assert all(len(m.info[f"{k}: train MSE per n"]) == 3 for k in m.series)
+    r = claim.check.evaluate(m)
+    assert r.fit is not None and set(r.fit["series"]) == set(m.series)
+    cube = claim.controls[0].measure(ctx)
+    assert len(cube.series) == 1 and np.all(np.isfinite(next(iter(cube.series.values()))[1]))
+    # at quick size the claim is skipped with its reason, never run on a budget that decides it
+    assert run_claim(claim, "quick").status == "skipped"

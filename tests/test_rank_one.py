@@ -13,7 +13,7 @@ from theorylab.core import sweep as sweep_mod
 from theorylab.core.claims import SlopeCheck
 from theorylab.rank_one import simulations as sims
 from tests.helpers import (assert_passed_with_control_rejected, assert_rejects_a_wrong_exponent,
-                           assert_slopes_pinned, family_verdicts)
+                           assert_slopes_pinned)
 
 KEY = jax.random.PRNGKey(11)
 
@@ -146,16 +146,7 @@ def test_noise_free_instance_with_explicit_steps_is_fine():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("rank-one-cache")
-
-
-@pytest.fixture(scope="module")
-def verdicts(cache):
-    return family_verdicts("rank_one", cache)
-
-
+FAMILY = "rank_one"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("rank_one")]
 SLOPES = [c.id for c in theorylab.claims("rank_one") if isinstance(c.check, SlopeCheck)]
 
