@@ -3,7 +3,7 @@ import pytest
 
 from theorylab.core.bounds import Bound
 from theorylab.core.claims import (IdentityCheck, LimitCheck, Measurement, PointwiseCheck,
-                                   SlopeCheck, select)
+                                   Series, SlopeCheck, select)
 
 
 def _meas(slope, seeds=8, seed=0):
@@ -31,22 +31,100 @@ def test_slope_check_over_several_series_needs_every_series():
     chk = SlopeCheck(predicted=2.0, side="two-sided", tol=0.1)
     a, b = _meas(2.0, seed=1), _meas(2.03, seed=2)
     r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "b": (b.x, b.y)}))
-    assert r.passed and set(r.fit["series"]) == {"a", "b"}
-    assert r.fit["reported_series"] == "b" and r.measured == pytest.approx(2.03, abs=0.02)
+    assert r.passed and set(r.series) == {"a", "b"}
+    assert r.reported_series == "b" and r.measured == pytest.approx(2.03, abs=0.02)
     bad = _meas(1.6, seed=3)
     r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": (bad.x, bad.y)}))
-    assert not r.passed and r.fit["reported_series"] == "bad"
+    assert r.outcome == "failed" and r.reported_series == "bad"
     assert "a: fitted slope" in r.sentence and "bad: fitted slope" in r.sentence
+    # as a control's result this does not reject: one series still passes the check
+    assert not r.rejects()
     # a series may carry its own predicted exponent
-    r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": (bad.x, bad.y, 1.6)}))
-    assert r.passed and r.fit["series"]["bad"]["predicted"] == 1.6
+    r = chk.evaluate(Measurement(series={"a": (a.x, a.y), "bad": Series(bad.x, bad.y, 1.6)}))
+    assert r.passed and r.series["bad"].predicted == 1.6
 
 
-def test_slope_check_without_points_fails_not_raises():
+def _noisy(slope, noise, seeds, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.geomspace(100, 1e5, 7)
+    return Measurement(x=x, y=x**slope * np.exp(noise * rng.standard_normal((seeds, x.size))))
+
+
+def test_the_ci_decides_passed_failed_inconclusive():
+    chk = SlopeCheck(predicted=-0.5, side="upper", tol=0.0)
+    assert chk.evaluate(_noisy(-0.8, 0.05, 16)).outcome == "passed"
+    assert chk.evaluate(_noisy(-0.2, 0.05, 16)).outcome == "failed"
+    # a slope on the edge with a wide CI: neither; the verdict says why and what would resolve it
+    r = chk.evaluate(_noisy(-0.47, 0.5, 4, seed=1))
+    assert r.outcome == "inconclusive", r.sentence
+    assert "INCONCLUSIVE" in r.sentence and "-0.5" in r.sentence
+    s = r.series[""]
+    assert s.seeds_to_resolve is None or s.seeds_to_resolve > 4
+
+
+def test_seeds_to_resolve_follows_one_over_sqrt_seeds():
+    from theorylab.core.checks import seeds_to_resolve
+    from theorylab.core.fit import RateFit
+
+    f = RateFit(slope=-0.45, intercept=0, stderr=0.01, r2=1, ci=(-0.55, -0.35), ci_level=0.95,
+                local_rates=(), x_used=(), dropped=(), n_seeds=8, log_x=True, ci_method="bootstrap-seeds")
+    # half-width 0.1, distance to the edge -0.5 is 0.05: (0.1/0.05)^2 = 4x the seeds
+    assert seeds_to_resolve(f, (-np.inf, -0.5)) == 32
+
+
+def test_declared_alternatives_are_excluded_or_not_by_the_ci():
+    m = _noisy(-0.5, 0.05, 16)
+    near = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1).evaluate(m).measured + 1e-4
+    chk = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1,
+                     alternatives={"parametric": -1.0, "near miss": near})
+    r = chk.evaluate(m)
+    assert r.passed
+    assert r.alternatives == {"parametric": True, "near miss": False}
+    assert "distinguishes from parametric" in r.sentence
+    assert "cannot distinguish from near miss" in r.sentence
+    # per-series alternatives replace the check's own
+    m = _noisy(-0.5, 0.05, 16)
+    r = chk.evaluate(Measurement(series={"s": Series(m.x, m.y, None, {"flat": 0.0})}))
+    assert r.alternatives == {"flat": True}
+
+
+def test_an_empty_window_is_an_error_never_a_rejection():
+    m = _meas(-0.5)
+    r = SlopeCheck(predicted=-0.5, tol=0.1, window={"x_min": 1e9}).evaluate(m)
+    assert r.outcome == "error" and not r.rejects()
+    assert r.alternatives == {}
+
+
+def test_floor_window_is_a_typed_value_of_the_measurement():
+    m = _meas(-1.0)
+    m.y[:, -2:] = 1e-9
+    chk = SlopeCheck(predicted=-1.0, side="two-sided", tol=0.1, floor_factor=3.0)
+    m.floor = 1e-9
+    r = chk.evaluate(m)
+    assert r.passed and len(r.fit.dropped) == 2
+    m.floor = None  # a window relative to a floor the measurement lacks: no evidence
+    r = chk.evaluate(m)
+    assert r.outcome == "error" and "floor" in r.sentence
+
+
+def test_pointwise_and_limit_report_the_fraction_of_violating_instances():
+    chk = LimitCheck(intervals={"s": (0.0, 1.0)})
+    r = chk.evaluate(Measurement(values={"s": np.full(59, 0.5)}))
+    assert r.passed and r.counts["outside"] == 0
+    assert 0.05 < r.counts["fraction_ci"][1] < 0.07  # 0 of 59: at most ~6% (Clopper-Pearson)
+    assert "deterministic given the 59" in r.uncertainty
+    r = chk.evaluate(Measurement(values={"s": np.r_[np.full(50, 0.5), 2.0]}))
+    assert r.outcome == "failed" and r.counts["outside"] == 1
+    # nothing counted is no evidence: an error, which never rejects a control
+    r = LimitCheck(intervals={"s": (0, 1)}, min_count=8).evaluate(Measurement(values={"s": np.ones(3) / 2}))
+    assert r.outcome == "error" and not r.rejects()
+
+
+def test_slope_check_without_points_is_an_error_not_a_raise():
     m = _meas(-0.5)
     m.y[:] = np.nan
     r = SlopeCheck(predicted=-0.5, tol=0.1).evaluate(m)
-    assert not r.passed and "no fit" in r.sentence
+    assert r.outcome == "error" and "no fit" in r.sentence
 
 
 def test_pointwise_nan_counts_as_violation_and_empty_fails():
@@ -57,7 +135,7 @@ def test_pointwise_nan_counts_as_violation_and_empty_fails():
     assert not chk.evaluate(bad).passed
     empty = Measurement(values={"a": np.array([0.5, 0.9])}, reference={"a": 1.0},
                         mask={"a": np.array([False, False])})
-    assert not chk.evaluate(empty).passed
+    assert chk.evaluate(empty).outcome == "error"
 
 
 def test_identity_and_limit():
@@ -114,3 +192,55 @@ def test_a_measurement_error_is_that_claims_failure_not_a_crash():
               sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8})
     v = run_claim(c, "quick")
     assert v.status == "failed" and "solver exploded" in v.sentence
+
+
+def _claim(measure, controls=(), check=None, cid="demo.claim"):
+    from theorylab.core.claims import Claim
+
+    return Claim(id=cid, title="t", statement="s", source="nowhere", tag="expected",
+                 check=check or SlopeCheck(predicted=-0.5, side="upper", tol=0.0), measure=measure,
+                 sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8}, controls=controls)
+
+
+def test_status_from_the_check_and_its_controls():
+    from theorylab.core.claims import Control
+    from theorylab.core.verify import run_claim
+
+    good = lambda ctx: _noisy(-0.8, 0.05, 16)  # noqa: E731
+    flat = lambda ctx: _noisy(0.0, 0.05, 16)  # noqa: E731
+    edge = lambda ctx: _noisy(-0.47, 0.5, 4, seed=1)  # noqa: E731
+
+    def broken(ctx):
+        raise RuntimeError("solver exploded")
+
+    assert run_claim(_claim(good, [Control("flat", "d", flat)])).status == "passed"
+    assert run_claim(_claim(flat, [Control("flat", "d", flat)])).status == "failed"
+    assert run_claim(_claim(edge, [Control("flat", "d", flat)])).status == "inconclusive"
+    # a control that passes the same check: the check cannot tell them apart
+    v = run_claim(_claim(good, [Control("same", "d", good)]))
+    assert v.status == "failed" and "PASSED" in v.sentence
+    # a control that crashes, or straddles the band, is never a rejection
+    v = run_claim(_claim(good, [Control("crash", "d", broken)]))
+    assert v.status == "failed" and v.controls[0].outcome == "error" and not v.controls[0].rejected
+    v = run_claim(_claim(good, [Control("edge", "d", edge)]))
+    assert v.status == "inconclusive" and v.control_rejected is False
+
+
+def test_exit_status_of_verify():
+    from theorylab.core.cli import exit_status
+
+    assert exit_status(["passed", "skipped"]) == 0
+    assert exit_status(["passed", "inconclusive"]) == 3
+    assert exit_status(["inconclusive", "failed"]) == 1
+
+
+def test_evidence_counts_claims_sharing_a_sweep_once():
+    from theorylab.core.claims import Verdict
+    from theorylab.core.verify import evidence
+
+    vs = [Verdict("f.a", "slope", "passed", sources=[("f.shared", "s")]),
+          Verdict("f.b", "slope", "passed", sources=[("f.shared", "s")]),
+          Verdict("f.c", "slope", "passed", sources=[("f.c", "own")]),
+          Verdict("f.d", "slope", "skipped")]
+    ev = evidence(vs)
+    assert ev == {"claims_run": 3, "independent": 2, "shared": [["f.a", "f.b"]]}

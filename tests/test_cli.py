@@ -11,6 +11,13 @@ from theorylab.core.cli import main
     (["verify", "--seeds", "0"], "--seeds"),
     (["verify", "--seeds", "many"], "--seeds"),
     (["report", "/nonexistent/dir"], "DIR"),
+    (["verify", "--root", "-1"], "--root"),
+    (["verify", "--root", "abc"], "--root"),
+    (["calibrate", "large_lr", "--roots", "0"], "--roots"),
+    (["calibrate", "large_lr", "--roots", "abc"], "--roots"),
+    (["calibrate", "large_lr"], "--roots"),
+    (["verify", "large_lr.catapult", "--out", "/nonexistent/parent/out"], "--out"),
+    (["calibrate", "large_lr", "--roots", "2", "--out", "/nonexistent/parent/out"], "--out"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys):
     with pytest.raises(SystemExit) as e:
@@ -34,7 +41,51 @@ def test_verify_writes_results_and_report(tmp_path, capsys):
     for field in ("id", "passed", "kind", "predicted", "measured", "ci", "tolerance", "control_rejected", "figure"):
         assert field in c
     assert c["passed"] is True and c["control_rejected"] is True and c["kind"] == "identity"
+    assert c["status"] == "passed" and c["outcome"] == "passed" and "deterministic" in c["uncertainty"]
+    assert c["controls"][0]["outcome"] == "failed" and res["evidence"]["independent"] == 1
     assert (out / c["figure"]).exists()
     assert res["provenance"]["x64"] is True and res["provenance"]["version"]
     assert main(["report", str(out)]) == 0
     assert "large_lr.imbalance_identity" in (out / "report.md").read_text()
+
+
+def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert main(["verify", "large_lr.catapult", "--out", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and len(err.strip().splitlines()) == 1
+
+
+def test_root_draws_fresh_seeds_and_root_0_is_the_default(tmp_path):
+    import theorylab
+
+    kw = dict(size="quick", cache_dir=tmp_path)
+    v0, = theorylab.verify(["large_lr.critical_rate"], **kw)
+    v0b, = theorylab.verify(["large_lr.critical_rate"], root=0, **kw)
+    v1, = theorylab.verify(["large_lr.critical_rate"], root=1, **kw)
+    assert v0.measured == v0b.measured and v0.root == 0 and v1.root == 1
+    assert v1.measured != v0.measured and v1.status == "passed"
+
+
+def test_calibrate_writes_rates_with_wilson_intervals_and_resumes(tmp_path, capsys):
+    out = tmp_path / "cal"
+    assert main(["calibrate", "large_lr.critical_rate", "--roots", "1", "--out", str(out), "-q"]) == 0
+    doc = json.loads((out / "calibration.json").read_text())
+    assert list(doc["claims"]["large_lr.critical_rate"]["runs"]) == ["1"]
+    # a second call with more roots keeps root 1 (resumes) and adds root 2 only
+    assert main(["calibrate", "large_lr.critical_rate", "--roots", "2", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "root 2" in err and "root 1:" not in err
+    doc = json.loads((out / "calibration.json").read_text())
+    s = doc["claims"]["large_lr.critical_rate"]["summary"]
+    assert s["roots"] == 2 and s["passed"]["count"] == 2
+    lo, hi = s["passed"]["wilson95"]
+    assert 0.3 < lo < 0.5 and hi == 1.0  # Wilson interval of 2/2
+    assert s["controls"]["below_critical"]["count"] == 2
+    assert set(s["alternatives"]) == {"k^(-1) (quadratic step map)", "k^(-1/3) (quartic)"}
+    assert s["alternatives"]["k^(-1/3) (quartic)"]["count"] == 2
+    assert doc["provenance"]["size"] == "quick" and doc["roots"] == [1, 2]
+    assert main(["report", str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "Calibration" in text and "control below_critical" in text and "[0.34, 1.00]" in text

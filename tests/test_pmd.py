@@ -1,8 +1,6 @@
 """The PMD family: MDP substrate against independent oracles, algorithm invariants, bad
 inputs, and every claim at quick size with its control."""
 
-import dataclasses
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -14,12 +12,12 @@ import theorylab
 from theorylab import pmd
 from theorylab.core import sweep as sweep_mod
 from theorylab.core.claims import SlopeCheck
-from theorylab.core.golden import check_golden
-from theorylab.core.verify import _context
+from theorylab.core.verify import context
+from tests.helpers import (assert_excludes_declared_alternatives,
+                           assert_passed_with_control_rejected, assert_slopes_pinned)
 from theorylab.pmd import algorithms as alg
 from theorylab.pmd import simulations as sims
 
-GOLDEN = Path(__file__).parent / "golden" / "slopes.json"
 KEY = jax.random.PRNGKey(7)
 
 
@@ -194,16 +192,7 @@ def test_one_compile_for_a_sweep_over_gamma_and_schedules():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("pmd-cache")
-
-
-@pytest.fixture(scope="module")
-def verdicts(cache):
-    return {v.claim_id: v for v in theorylab.verify(["pmd"], size="quick", cache_dir=cache)}
-
-
+FAMILY = "pmd"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("pmd")]
 SLOPES = [c.id for c in theorylab.claims("pmd") if isinstance(c.check, SlopeCheck)]
 
@@ -216,38 +205,18 @@ def test_family_covers_the_issue():
 
 @pytest.mark.parametrize("cid", CLAIMS)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    v = verdicts[cid]
-    assert v.check_passed, v.sentence
-    assert v.control_rejected is True, v.controls
-    assert v.passed
+    assert_passed_with_control_rejected(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)
 def test_pinned_slopes(verdicts, cid):
-    """Golden slopes: the one-sided checks cannot see a wrong exponent, these pins can
-    (tolerance: the seed-bootstrap CI half-width, at least 0.01)."""
-    v = verdicts[cid]
-    claim = theorylab.claims(cid)[0]
-    # Geometric rates here are small numbers (-0.02 for block PMD): pin them to 5% of their
-    # size rather than to the absolute 0.01 that suits log-log exponents.
-    min_tol = 0.01 if claim.check.log_x else 0.05 * abs(v.measured)
-    ok, msg = check_golden(GOLDEN, cid, v.measured, v.ci, size="quick", seeds=claim.seeds["quick"],
-                           min_tol=min_tol)
-    assert ok, msg
+    """Golden slopes of each claim and its control (see tests/helpers.py)."""
+    assert_slopes_pinned(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)
-def test_slope_check_rejects_a_wrong_exponent(verdicts, cache, cid):
-    """The twin: the real measurement (from the cell cache), through the claim's own check kind,
-    must fail against a rate just steeper than its CI and pass against one just shallower."""
-    claim = theorylab.claims(cid)[0]
-    m = claim.measure(_context(claim, "quick", None, cache, False))
-    lo, hi = verdicts[cid].ci
-    width = hi - lo
-    steep = dataclasses.replace(claim.check, predicted=lo - width, tol=0.0)
-    shallow = dataclasses.replace(claim.check, predicted=hi + width, tol=0.0)
-    assert not steep.evaluate(m).passed
-    assert shallow.evaluate(m).passed
+def test_real_measurement_excludes_each_declared_alternative(verdicts, cid):
+    assert_excludes_declared_alternatives(verdicts[cid])
 
 
 def test_hybrid_sampling_converges_where_on_policy_stalls():

@@ -6,17 +6,8 @@ the source, its provenance tag, an optional symbolic :class:`~theorylab.core.bou
 :class:`Check` that turns the measurement into a :class:`Verdict`, and negative
 :class:`Control` s: nearby settings run through the *same* check, which must fail.
 
-Check kinds:
-
-* :class:`SlopeCheck` -- fitted log-log (or semi-log) slope against the bound's exponent,
-  one-sided (``side="upper"``: at least as fast as the bound) or two-sided (tight rates).
-* :class:`PointwiseCheck` -- a measured quantity stays under an explicit bound for every entry
-  (every iteration, every instance), with a stated relative and absolute slack.
-* :class:`IdentityCheck` -- measured equals a formula up to a relative error.
-* :class:`LimitCheck` -- every instance's final value of each named quantity lies in an interval.
-
-A diverged or non-finite run is a recorded outcome: it makes the check fail with a sentence
-saying so, never an exception.
+The checks and how they decide (passed, failed, inconclusive, or an error meaning no
+evidence) live in :mod:`theorylab.core.checks`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -29,351 +20,126 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .bounds import TAGS, Bound
-from .fit import fit_rate
+from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck,  # noqa: F401
+                     LimitCheck, Measurement, PointwiseCheck, Series, SeriesResult, SlopeCheck,
+                     _jsonable)
+from .sweep import root_seed as _root_seed
 
 SIZES = ("quick", "full")
 
 
 # ----------------------------------------------------------------------------------------
-# Measurements and verdicts
+# Verdicts
 # ----------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class Measurement:
-    """What a claim's ``measure`` returns; each check reads the fields it needs.
-
-    Attributes:
-        x, y: a slope check's grid ``(m,)`` and values ``(seeds, m)``.
-        series: several slope curves at once, ``{name: (x, y)}`` or ``{name: (x, y,
-            predicted)}``; each must pass.
-        values: named measured arrays (pointwise, identity, limit checks).
-        reference: the bound (pointwise) or the formula (identity), same names and shapes.
-        mask: per name, which entries count (e.g. only converged runs); default all.
-        diverged: how many runs diverged (recorded, and failing unless masked out on purpose).
-        total: how many runs there were.
-        extra: arrays kept for the figure; info: scalars for the report.
-    """
-
-    x: Optional[np.ndarray] = None
-    y: Optional[np.ndarray] = None
-    series: dict = dataclasses.field(default_factory=dict)
-    values: dict = dataclasses.field(default_factory=dict)
-    reference: dict = dataclasses.field(default_factory=dict)
-    mask: dict = dataclasses.field(default_factory=dict)
-    diverged: int = 0
-    total: int = 0
-    extra: dict = dataclasses.field(default_factory=dict)
-    info: dict = dataclasses.field(default_factory=dict)
+STATUSES = ("passed", "failed", "inconclusive", "skipped")
 
 
 @dataclasses.dataclass
-class CheckResult:
-    passed: bool
-    predicted: Any
-    measured: Any
-    ci: Optional[tuple[float, float]]
-    tolerance: Any
-    resolution: Optional[float]
-    sentence: str
-    fit: Optional[dict] = None
+class ControlResult:
+    """A control's run through the claim's check. It is *rejected* only when its own outcome
+    is ``failed`` (for several slope series: every series failed). An error (a crash, an empty
+    window, nothing counted) is an error of the control, never a rejection."""
+
+    name: str
+    description: str
+    result: Optional[CheckResult] = None
+    error: Optional[str] = None
+
+    @property
+    def outcome(self) -> str:
+        return "error" if self.result is None else self.result.outcome
+
+    @property
+    def rejected(self) -> bool:
+        return self.result is not None and self.result.rejects()
+
+    @property
+    def measured(self):
+        return None if self.result is None else self.result.measured
+
+    @property
+    def sentence(self) -> str:
+        return self.error if self.result is None else self.result.sentence
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "description": self.description, "outcome": self.outcome,
+                "rejected": self.rejected, "measured": self.measured, "sentence": self.sentence,
+                "result": self.result}
 
 
 @dataclasses.dataclass
 class Verdict:
-    """The outcome of running one claim (and its controls)."""
+    """The outcome of running one claim (and its controls) on one root seed set.
+
+    ``status`` is ``passed`` (the check passed and every control was rejected), ``failed`` (the
+    check failed or had no evidence, or a control passed the same check, or a control errored),
+    ``inconclusive`` (the check, or a control, straddles its band: more seeds or a larger size
+    are needed) or ``skipped`` (needs the full size; the sentence says why).
+    """
 
     claim_id: str
     kind: str
-    status: str  # "passed", "failed", "skipped"
-    check_passed: Optional[bool]
-    predicted: Any = None
-    measured: Any = None
-    ci: Optional[tuple[float, float]] = None
-    tolerance: Any = None
-    resolution: Optional[float] = None
+    status: str
+    result: Optional[CheckResult] = None
     sentence: str = ""
-    control_rejected: Optional[bool] = None
-    controls: list = dataclasses.field(default_factory=list)
-    fit: Optional[dict] = None
+    controls: list = dataclasses.field(default_factory=list)  # of ControlResult
     figure: Optional[str] = None
     wall_s: float = 0.0
     info: dict = dataclasses.field(default_factory=dict)
+    root: int = 0
+    sources: list = dataclasses.field(default_factory=list)  # (namespace, stream) of its data
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status: must be one of {STATUSES}, got {self.status!r}")
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
 
+    @property
+    def outcome(self) -> Optional[str]:
+        """The check's own outcome (before the controls), None when skipped."""
+        return None if self.result is None else self.result.outcome
+
+    @property
+    def check_passed(self) -> Optional[bool]:
+        return None if self.result is None else self.result.passed
+
+    @property
+    def control_rejected(self) -> Optional[bool]:
+        return None if not self.controls else all(c.rejected for c in self.controls)
+
+    # the reported quantities, read from the check result
+    predicted = property(lambda self: None if self.result is None else self.result.predicted)
+    measured = property(lambda self: None if self.result is None else self.result.measured)
+    ci = property(lambda self: None if self.result is None else self.result.ci)
+    tolerance = property(lambda self: None if self.result is None else self.result.tolerance)
+    resolution = property(lambda self: None if self.result is None else self.result.resolution)
+    fit = property(lambda self: None if self.result is None else self.result.fit)
+    series = property(lambda self: {} if self.result is None else self.result.series)
+
+    @property
+    def alternatives(self) -> dict:
+        return {} if self.result is None else self.result.alternatives
+
     def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["id"] = d.pop("claim_id")
-        d["passed"] = self.passed
+        r = self.result
+        d = {"id": self.claim_id, "kind": self.kind, "status": self.status, "passed": self.passed,
+             "outcome": self.outcome, "root": self.root, "predicted": self.predicted,
+             "measured": self.measured, "ci": self.ci, "tolerance": self.tolerance,
+             "resolution": self.resolution, "sentence": self.sentence,
+             "uncertainty": None if r is None else r.uncertainty,
+             "control_rejected": self.control_rejected, "controls": self.controls,
+             "alternatives": self.alternatives, "fit": self.fit,
+             "series": {n: {"outcome": s.outcome, "predicted": s.predicted, "band": s.band,
+                            "slope": s.slope, "ci": s.ci, "seeds_to_resolve": s.seeds_to_resolve,
+                            "alternatives": s.alternatives, "fit": s.fit}
+                        for n, s in self.series.items()},
+             "counts": None if r is None else r.counts,
+             "sources": [list(s) for s in self.sources],
+             "figure": self.figure, "wall_s": self.wall_s, "info": self.info}
         return _jsonable(d)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, (np.floating, float)):
-        f = float(obj)
-        return f if math.isfinite(f) else str(f)
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-# ----------------------------------------------------------------------------------------
-# Checks
-# ----------------------------------------------------------------------------------------
-class Check:
-    kind = "check"
-
-    def evaluate(self, m: Measurement) -> CheckResult:  # pragma: no cover - interface
-        raise NotImplementedError
-
-
-def _selected(m: Measurement, name: str) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
-    if name not in m.values:
-        raise ValueError(f"measurement has no quantity {name!r} (has {sorted(m.values)})")
-    v = np.asarray(m.values[name], dtype=float)
-    ref = m.reference.get(name)
-    ref = None if ref is None else np.broadcast_to(np.asarray(ref, dtype=float), v.shape)
-    mask = m.mask.get(name)
-    mask = np.ones(v.shape, bool) if mask is None else np.broadcast_to(np.asarray(mask, bool), v.shape)
-    return v, ref, mask
-
-
-def _divergence_note(m: Measurement) -> str:
-    return f"{m.diverged} of {m.total} runs diverged" if m.diverged else ""
-
-
-@dataclasses.dataclass
-class SlopeCheck(Check):
-    """Fitted slope of ``log y`` against ``log x`` (or ``x``) versus a predicted exponent.
-
-    Args:
-        predicted: the exponent; ``None`` takes ``bound.exponent(wrt, **bound_values)``.
-        side: ``"upper"`` (the bound is an upper bound on a decaying quantity: pass when the
-            slope is at most ``predicted + tol``), ``"lower"`` (slope at least
-            ``predicted - tol``) or ``"two-sided"`` (``|slope - predicted| <= tol``).
-        tol: tolerance, argued where the claim is defined.
-        window: keyword arguments of :func:`~theorylab.core.fit.fit_rate` (``x_min``,
-            ``x_max``, ``floor``, ``min_points``).
-        log_x: power law (True) or geometric rate (False).
-    """
-
-    predicted: Optional[float] = None
-    side: str = "upper"
-    tol: float = 0.1
-    window: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    log_x: bool = True
-    wrt: Optional[str] = None
-    bound_values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    kind = "slope"
-
-    def __post_init__(self):
-        if self.side not in ("upper", "lower", "two-sided"):
-            raise ValueError(f"side: must be 'upper', 'lower' or 'two-sided', got {self.side!r}")
-        if not self.tol >= 0:
-            raise ValueError(f"tol: must be non-negative, got {self.tol}")
-
-    def resolve(self, bound: Optional[Bound]) -> "SlopeCheck":
-        if self.predicted is not None:
-            return self
-        if bound is None or self.wrt is None:
-            raise ValueError("predicted: give a number, or a bound and wrt to derive it")
-        e = bound.exponent(self.wrt, **self.bound_values) if self.log_x else bound.log_rate(
-            self.wrt, **self.bound_values)
-        return dataclasses.replace(self, predicted=float(e))
-
-    def _one(self, x, y, m: Measurement, predicted: Optional[float] = None) -> CheckResult:
-        if predicted is not None and predicted != self.predicted:
-            return dataclasses.replace(self, predicted=float(predicted))._one(x, y, m)
-        tol_desc = {"upper": f"slope <= {self.predicted:.3g} + {self.tol}",
-                    "lower": f"slope >= {self.predicted:.3g} - {self.tol}",
-                    "two-sided": f"|slope - {self.predicted:.3g}| <= {self.tol}"}[self.side]
-        try:
-            fit = fit_rate(x, y, log_x=self.log_x, **dict(self.window))
-        except ValueError as e:
-            note = _divergence_note(m)
-            return CheckResult(False, self.predicted, None, None, self.tol, None,
-                               f"no fit possible ({e}){'; ' + note if note else ''}", None)
-        s = fit.slope
-        if self.side == "upper":
-            ok = s <= self.predicted + self.tol
-        elif self.side == "lower":
-            ok = s >= self.predicted - self.tol
-        else:
-            ok = abs(s - self.predicted) <= self.tol
-        sentence = (f"fitted slope {s:.3f} (95% CI {fit.ci[0]:.3f}..{fit.ci[1]:.3f}, R2 {fit.r2:.3f}, "
-                    f"{fit.n_seeds} seeds, {len(fit.x_used)} points) vs predicted {self.predicted:.3f}: "
-                    f"{'meets' if ok else 'violates'} {tol_desc}")
-        if fit.dropped:
-            sentence += f"; window dropped {len(fit.dropped)} point(s)"
-        if self.tol > 0 and fit.resolution > 2 * self.tol:
-            sentence += f"; resolution {fit.resolution:.2f} is coarser than the tolerance band"
-        return CheckResult(bool(ok), self.predicted, s, fit.ci, self.tol, fit.resolution, sentence,
-                           fit.to_dict())
-
-    def _margin(self, r: CheckResult) -> float:
-        """How far inside the tolerance band a series lies (negative: outside; -inf: no fit)."""
-        if r.measured is None:
-            return -np.inf
-        s, p = r.measured, r.predicted
-        return {"upper": p + self.tol - s, "lower": s - (p - self.tol),
-                "two-sided": self.tol - abs(s - p)}[self.side]
-
-    def evaluate(self, m: Measurement) -> CheckResult:
-        """Fit ``(m.x, m.y)``, or, when ``m.series`` names several curves, fit each: the check
-        passes only if every series does, and reports the one with the least margin. A series
-        given as ``(x, y, predicted)`` has its own predicted exponent."""
-        if self.predicted is None:
-            raise ValueError("predicted: unresolved; call resolve(bound) first")
-        if not m.series:
-            return self._one(m.x, m.y, m)
-        results = {name: self._one(*s[:2], m, s[2] if len(s) > 2 else None)
-                   for name, s in m.series.items()}
-        worst_name = min(results, key=lambda n: self._margin(results[n]))
-        worst = results[worst_name]
-        fit = dict(worst.fit or {})
-        fit["series"] = {n: {"slope": r.measured, "ci": r.ci, "predicted": r.predicted,
-                             "passed": r.passed} for n, r in results.items()}
-        fit["reported_series"] = worst_name
-        sentence = "; ".join(f"{n}: {r.sentence}" for n, r in results.items())
-        return dataclasses.replace(worst, passed=all(r.passed for r in results.values()),
-                                   sentence=sentence, fit=fit)
-
-
-@dataclasses.dataclass
-class PointwiseCheck(Check):
-    """Every counted entry satisfies ``measured <= bound * (1 + rel_slack) + abs_slack``.
-
-    ``min_count`` counted entries are required: a check over nothing verifies nothing.
-    The measured value reported is the worst ratio measured / bound.
-    """
-
-    rel_slack: float = 0.0
-    abs_slack: float = 0.0
-    min_count: int = 1
-    kind = "pointwise"
-
-    def __post_init__(self):
-        if self.rel_slack < 0 or self.abs_slack < 0:
-            raise ValueError("rel_slack/abs_slack: must be non-negative")
-
-    def evaluate(self, m: Measurement) -> CheckResult:
-        worst, count, violations, parts = -np.inf, 0, 0, []
-        for name in m.values:
-            v, ref, mask = _selected(m, name)
-            if ref is None:
-                raise ValueError(f"reference: pointwise quantity {name!r} has no bound")
-            sel = mask & np.isfinite(ref)
-            nonfinite = int((sel & ~np.isfinite(v)).sum())
-            ok = v <= ref * (1 + self.rel_slack) + self.abs_slack
-            viol = int((sel & ~ok).sum())  # NaN compares False: a non-finite value violates
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(sel & np.isfinite(v), v / np.abs(ref), -np.inf)
-            w = float(ratio.max()) if ratio.size else -np.inf
-            worst = max(worst, w)
-            count += int(sel.sum())
-            violations += viol
-            parts.append(f"{name}: worst measured/bound {w:.3g}, {viol} violations"
-                         + (f" ({nonfinite} non-finite)" if nonfinite else "") + f" of {int(sel.sum())}")
-        ok = violations == 0 and count >= self.min_count
-        sentence = "; ".join(parts)
-        if count < self.min_count:
-            sentence += f"; only {count} entries counted (need {self.min_count})"
-        note = _divergence_note(m)
-        if note:
-            sentence += f"; {note}"
-        tol = {"rel_slack": self.rel_slack, "abs_slack": self.abs_slack}
-        return CheckResult(bool(ok), 1.0, worst if np.isfinite(worst) else None, None, tol, None,
-                           sentence)
-
-
-@dataclasses.dataclass
-class IdentityCheck(Check):
-    """``|measured - expected| / scale <= rtol`` for every counted entry.
-
-    ``scale`` is ``reference[name + "_scale"]`` when the measurement provides one (the natural
-    size of the rounding error), else ``max(|expected|, tiny)``.
-    """
-
-    rtol: float = 1e-10
-    min_count: int = 1
-    kind = "identity"
-
-    def evaluate(self, m: Measurement) -> CheckResult:
-        worst, count, parts = 0.0, 0, []
-        ok = True
-        for name in m.values:
-            if name.endswith("_scale"):
-                continue
-            v, ref, mask = _selected(m, name)
-            if ref is None:
-                raise ValueError(f"reference: identity quantity {name!r} has no formula")
-            scale = m.reference.get(name + "_scale")
-            scale = np.maximum(np.abs(ref), 1e-300) if scale is None else np.broadcast_to(
-                np.asarray(scale, float), v.shape)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                err = (np.abs(v - ref) / scale)[mask]
-            err = np.where(np.isnan(err), np.inf, err)  # a NaN is the worst possible error
-            w = float(err.max()) if err.size else float("nan")
-            ok = ok and bool(np.all(err <= self.rtol))
-            worst = max(worst, w) if err.size else worst
-            count += int(err.size)
-            parts.append(f"{name}: max relative error {w:.2e} over {err.size} entries")
-        ok = ok and count >= self.min_count
-        sentence = "; ".join(parts) + f" (tolerance {self.rtol:g})"
-        note = _divergence_note(m)
-        if note:
-            sentence += f"; {note}"
-        return CheckResult(bool(ok), 0.0, worst, None, self.rtol, None, sentence)
-
-
-@dataclasses.dataclass
-class LimitCheck(Check):
-    """Every counted instance's value of each named quantity lies in ``intervals[name]``.
-
-    A diverged run enters as a non-finite value, which lies in no interval: it fails the check
-    unless the measurement masks it out on purpose (and says why).
-    The measured value reported is the median of the first quantity; the CI slot holds its
-    min..max over instances.
-    """
-
-    intervals: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
-    min_count: int = 1
-    kind = "limit"
-
-    def evaluate(self, m: Measurement) -> CheckResult:
-        ok, parts, first = True, [], None
-        for name, (lo, hi) in self.intervals.items():
-            v, _, mask = _selected(m, name)
-            sel = v[mask]
-            inside = (sel >= lo) & (sel <= hi)
-            nonfinite = int((~np.isfinite(sel)).sum())
-            good = bool(inside.all()) and sel.size >= self.min_count
-            ok = ok and good
-            fin = sel[np.isfinite(sel)]
-            rng = (float(fin.min()), float(fin.max())) if fin.size else (float("nan"),) * 2
-            med = float(np.median(fin)) if fin.size else float("nan")
-            if first is None:
-                first = (med, rng)
-            parts.append(f"{name}: median {med:.4g}, range {rng[0]:.4g}..{rng[1]:.4g} over "
-                         f"{sel.size} runs vs [{lo:g}, {hi:g}]"
-                         + (f", {int((~inside).sum())} outside" if not inside.all() else "")
-                         + (f" ({nonfinite} non-finite)" if nonfinite else ""))
-        sentence = "; ".join(parts)
-        note = _divergence_note(m)
-        if note:
-            sentence += f"; {note}"
-        tol = {k: list(v) for k, v in self.intervals.items()}
-        med, rng = first if first else (None, None)
-        return CheckResult(bool(ok), tol, med, rng, tol, None, sentence)
 
 
 # ----------------------------------------------------------------------------------------
@@ -389,6 +155,7 @@ class Context:
     params: Mapping[str, Any]
     root_seed: int
     sweep: Any = None  # a theorylab.core.sweep.Sweep bound to the claim (cache, progress)
+    root: int = 0  # which root seed set root_seed came from
 
     def key(self, *tags: str):
         """A PRNG key for this claim derived from its root seed and ``tags`` via fold_in."""
@@ -444,7 +211,17 @@ class Claim:
 
     @property
     def root_seed(self) -> int:
-        return zlib.crc32(self.id.encode()) & 0x7FFFFFFF
+        """The default root seed (root 0)."""
+        return _root_seed(self.id, 0)
+
+    def seed(self, root: int = 0) -> int:
+        """The root seed of root seed set ``root`` (0: the default, ``root_seed``)."""
+        return _root_seed(self.id, root)
+
+    def alternatives(self) -> dict:
+        """The declared wrong exponents of a slope claim ``{name: exponent}`` (per-series ones
+        are declared by the measurement and reported in the verdict)."""
+        return dict(getattr(self.check, "alternatives", {}) or {})
 
     def describe(self) -> dict:
         return {

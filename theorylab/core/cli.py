@@ -1,7 +1,9 @@
-"""The ``theorylab`` command: list, verify, report.
+"""The ``theorylab`` command: list, verify, calibrate, report.
 
-Exit status: 0 all selected claims passed (or were skipped with a reason), 1 a claim failed,
-2 bad input (unknown claim, bad size, invalid number) -- reported on one line, no traceback.
+Exit status of ``verify``: 0 every selected claim passed (skipped ones are listed with their
+reason), 1 a claim failed, 3 none failed but some are inconclusive, 2 bad input (unknown
+claim, bad size, invalid number, an ``--out`` that cannot be written) -- reported on one line,
+no traceback, before any work starts.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _positive_int(name):
+def _positive_int(name, least: int = 1):
     def parse(s):
         try:
             v = int(s)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name}: expected an integer, got {s!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name}: must be at least 1, got {v}")
+        if v < least:
+            raise argparse.ArgumentTypeError(f"{name}: must be at least {least}, got {v}")
         return v
     return parse
 
@@ -53,27 +55,60 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def exit_status(statuses) -> int:
+    """0 all passed or skipped, 1 any failed, 3 none failed but some inconclusive."""
+    statuses = list(statuses)
+    if "failed" in statuses:
+        return 1
+    return 3 if "inconclusive" in statuses else 0
+
+
 def _cmd_verify(args) -> int:
     from .claims import select
-    from .verify import default_cache_dir, table, verify
+    from .verify import check_out_dir, default_cache_dir, evidence, table, verify
 
     select(args.claims)  # validate names before anything compiles
+    out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
-    out = Path(args.out) if args.out else None
     verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
                       cache_dir=None if args.no_cache else cache, pdf=args.pdf,
-                      progress=None if not args.quiet else False,
+                      progress=None if not args.quiet else False, root=args.root,
                       echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(verdicts))
     for v in verdicts:
         print(f"\n{v.claim_id} [{v.status}] {v.sentence}")
+        if v.result is not None and v.result.uncertainty:
+            print(f"  uncertainty: {v.result.uncertainty}")
         for c in v.controls:
-            print(f"  control {c['name']}: {'rejected' if c['rejected'] else 'NOT rejected'} -- {c['sentence']}")
+            print(f"  control {c.name}: {'rejected' if c.rejected else 'NOT rejected'} "
+                  f"({c.outcome}) -- {c.sentence}")
+    ev = evidence(verdicts)
+    counts = {s: sum(v.status == s for v in verdicts) for s in ("passed", "failed", "inconclusive", "skipped")}
+    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()) +
+          f"; the {ev['claims_run']} claims run rest on {ev['independent']} independent sweeps"
+          + "".join(f"\n  shared data: {', '.join(g)}" for g in ev["shared"]))
     if out is not None:
-        print(f"\nresults: {out / 'results.json'}")
-    failed = [v for v in verdicts if v.status == "failed"]
-    return 1 if failed else 0
+        print(f"results: {out / 'results.json'}")
+    return exit_status(v.status for v in verdicts)
+
+
+def _cmd_calibrate(args) -> int:
+    from .calibrate import calibrate, table
+    from .claims import select
+    from .verify import check_out_dir, default_cache_dir
+
+    select(args.claims)
+    out = check_out_dir(args.out) if args.out else None
+    cache = default_cache_dir()
+    _enable_compilation_cache(cache)
+    doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
+                    cache_dir=None if args.no_cache else cache,
+                    echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    print(table(doc))
+    if out is not None:
+        print(f"\ncalibration: {out / 'calibration.json'}")
+    return 0
 
 
 def _cmd_report(args) -> int:
@@ -97,7 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--out", default=None, help="folder for results.json and figures")
     pv.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pv.add_argument("--pdf", action="store_true", help="also write figures as PDF")
+    pv.add_argument("--root", type=_positive_int("--root", least=0), default=0,
+                    help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pc = sub.add_parser("calibrate", help="pass and control-rejection rates over fresh root seeds")
+    pc.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
+    pc.add_argument("--roots", type=_positive_int("--roots"), required=True,
+                    help="how many fresh root seed sets (roots 1..R)")
+    pc.add_argument("--size", default="quick", choices=["quick", "full"])
+    pc.add_argument("--seeds", type=_positive_int("--seeds"), default=None,
+                    help="override the number of seeds of every claim")
+    pc.add_argument("--out", default=None, help="folder for calibration.json (resumed from)")
+    pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
+    pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pr = sub.add_parser("report", help="Markdown report from a results folder")
     pr.add_argument("dir")
     return p
@@ -110,7 +157,8 @@ def main(argv=None) -> int:
         p.print_help()
         return 2
     try:
-        return {"list": _cmd_list, "verify": _cmd_verify, "report": _cmd_report}[args.cmd](args)
+        return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
+                "report": _cmd_report}[args.cmd](args)
     except ValueError as e:
         sys.stderr.write(f"theorylab: error: {e}\n")
         return 2

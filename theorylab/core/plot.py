@@ -31,7 +31,7 @@ def save(fig, path, pdf: bool = False) -> str:
     return str(path)
 
 
-def loglog_figure(x, y, *, fit: Optional[dict] = None, predicted: Optional[float] = None,
+def loglog_figure(x, y, *, fit=None, predicted: Optional[float] = None,
                   bound_latex: str = "", title: str = "", xlabel: str = "x", ylabel: str = "y",
                   log_x: bool = True, band=(0.1, 0.9), ax=None):
     """Median over seeds with a quantile band, the fitted line, and the predicted slope.
@@ -51,11 +51,11 @@ def loglog_figure(x, y, *, fit: Optional[dict] = None, predicted: Optional[float
     ax.plot(x, med, "o-", color="C0", label=f"median over {y.shape[0]} seeds", zorder=3)
     ax.fill_between(x, lo, hi, color="C0", alpha=0.2, label=f"{int(band[0]*100)}-{int(band[1]*100)}% band")
     if fit is not None:
-        xu = np.asarray(fit["x_used"], float)
+        xu = np.asarray(fit.x_used, float)
         u = np.log(xu) if log_x else xu
-        yfit = np.exp(fit["intercept"] + fit["slope"] * u)
+        yfit = np.exp(fit.intercept + fit.slope * u)
         ax.plot(xu, yfit, "-", color="C1",
-                label=f"fit: slope {fit['slope']:.3f} [{fit['ci'][0]:.3f}, {fit['ci'][1]:.3f}]")
+                label=f"fit: slope {fit.slope:.3f} [{fit.ci[0]:.3f}, {fit.ci[1]:.3f}]")
         if predicted is not None:
             yref = yfit[0] * (np.exp(predicted * (u - u[0])))
             lab = f"predicted slope {predicted:.3g}"

@@ -1,10 +1,11 @@
-"""``theorylab report DIR``: a Markdown report from a stored results.json."""
+"""``theorylab report DIR``: a Markdown report from a stored results.json and/or calibration.json."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from .results import atomic_write_text, load_results
+from .results import atomic_write_text
 
 
 def _fmt(x):
@@ -17,31 +18,86 @@ def _fmt(x):
     return str(x)
 
 
-def write_report(out_dir) -> Path:
-    out_dir = Path(out_dir)
-    res = load_results(out_dir)
+def _prov_line(prov: dict) -> str:
+    return (f"theorylab {prov.get('version')} (commit {prov.get('git_commit')}), JAX "
+            f"{prov.get('jax_version')} on {prov.get('backend')} ({', '.join(prov.get('devices', []))}), "
+            f"{prov.get('cpu_count')} CPUs, size `{prov.get('size')}`, {prov.get('time_utc')}.")
+
+
+def _control_cell(c: dict) -> str:
+    ctrls = c.get("controls") or []
+    if not ctrls:
+        return "-"
+    if all(x.get("rejected") for x in ctrls):
+        return "rejected"
+    return "NOT rejected (" + ", ".join(f"{x['name']}: {x.get('outcome')}" for x in ctrls
+                                        if not x.get("rejected")) + ")"
+
+
+def results_section(res: dict) -> list[str]:
     prov = res.get("provenance", {})
-    lines = ["# theorylab report", ""]
-    lines.append(f"theorylab {prov.get('version')} (commit {prov.get('git_commit')}), JAX "
-                 f"{prov.get('jax_version')} on {prov.get('backend')} ({', '.join(prov.get('devices', []))}), "
-                 f"size `{prov.get('size')}`, {prov.get('time_utc')}.")
+    lines = ["## Verdicts", "", _prov_line(prov)]
+    if prov.get("root"):
+        lines.append(f"Root seed set {prov['root']} (0 is the default).")
+    claims = res["claims"]
+    counts = {s: sum(c["status"] == s for c in claims) for s in ("passed", "failed", "inconclusive", "skipped")}
+    lines += ["", ", ".join(f"{n} {s}" for s, n in counts.items()) + "."]
+    ev = res.get("evidence")
+    if ev:
+        lines.append(f"The {ev['claims_run']} claims run rest on {ev['independent']} independent sweeps; "
+                     "claims that read the same data count once:")
+        lines += [f"- {', '.join(f'`{i}`' for i in g)}" for g in ev["shared"]]
     lines += ["", "| claim | tag | predicted | measured | CI | control | verdict |",
               "|---|---|---|---|---|---|---|"]
-    for c in res["claims"]:
+    for c in claims:
         ci = c.get("ci")
         ci_s = f"{ci[0]:.3g}..{ci[1]:.3g}" if ci else "-"
-        ctrl = {None: "-", True: "rejected", False: "NOT rejected"}[c.get("control_rejected")]
         lines.append(f"| `{c['id']}` | {c.get('tag', '-')} | {_fmt(c.get('predicted'))} | "
-                     f"{_fmt(c.get('measured'))} | {ci_s} | {ctrl} | **{c['status']}** |")
-    for c in res["claims"]:
-        lines += ["", f"## `{c['id']}` -- {c.get('title', '')}", ""]
+                     f"{_fmt(c.get('measured'))} | {ci_s} | {_control_cell(c)} | **{c['status']}** |")
+    for c in claims:
+        lines += ["", f"### `{c['id']}` -- {c.get('title', '')}", ""]
         if c.get("statement"):
             lines.append(f"*Statement* [{c.get('tag')}], {c.get('source')}: {c['statement']}")
             lines.append("")
         lines.append(f"*Verdict*: {c['status']}. {c.get('sentence', '')}")
+        if c.get("uncertainty"):
+            lines.append(f"*Uncertainty*: {c['uncertainty']}.")
+        alts = c.get("alternatives") or {}
+        if alts:
+            lines.append("*Declared alternatives*: " + "; ".join(
+                f"{a}: {'excluded' if ok else 'not excluded' if ok is False else 'no fit'}"
+                for a, ok in alts.items()) + ".")
         for ctl in c.get("controls", []):
             lines.append(f"- control `{ctl['name']}` ({ctl['description']}): "
-                         f"{'rejected' if ctl['rejected'] else 'NOT rejected'} -- {ctl['sentence']}")
+                         f"{'rejected' if ctl['rejected'] else 'NOT rejected'} ({ctl.get('outcome')}) "
+                         f"-- {ctl['sentence']}")
         if c.get("figure"):
             lines += ["", f"![{c['id']}]({c['figure']})"]
+    return lines
+
+
+def calibration_section(doc: dict) -> list[str]:
+    from .calibrate import table
+
+    prov = doc.get("provenance", {})
+    roots = doc.get("roots", [])
+    lines = ["## Calibration over fresh root seeds", "", _prov_line(prov),
+             f"Roots {roots[0]}..{roots[-1]} ({len(roots)} fresh seed sets), wall time "
+             f"{prov.get('wall_s')} s." if roots else "",
+             "", "Each claim's pass rate (one minus its false-fail rate), each control's rejection "
+             "rate (the check's power against that nearby setting) and each declared alternative's "
+             "exclusion rate, with Wilson 95% intervals.", "", table(doc, markdown=True)]
+    return lines
+
+
+def write_report(out_dir) -> Path:
+    out_dir = Path(out_dir)
+    res_path, cal_path = out_dir / "results.json", out_dir / "calibration.json"
+    if not res_path.exists() and not cal_path.exists():
+        raise ValueError(f"DIR: no results.json or calibration.json in {out_dir}")
+    lines = ["# theorylab report"]
+    if res_path.exists():
+        lines += [""] + results_section(json.loads(res_path.read_text()))
+    if cal_path.exists():
+        lines += [""] + calibration_section(json.loads(cal_path.read_text()))
     return atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")

@@ -73,6 +73,19 @@ def git_commit(start: Path | None = None) -> str | None:
     return out.stdout.strip() + ("+dirty" if dirty else "")
 
 
+def code_fingerprint() -> str:
+    """A short hash of the installed theorylab sources: results computed by other code are not
+    resumed from."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def provenance(**extra) -> dict:
     """Who, what and where a result came from."""
     import jax

@@ -39,6 +39,18 @@ Simulation = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, 
 TRACE_COUNTS: Counter = Counter()
 
 
+def root_seed(name: str, root: int = 0) -> int:
+    """The root seed of a claim or a shared sweep called ``name`` on root ``root``.
+
+    Root 0 is the default every claim has always used; root ``r > 0`` is a fresh, independent
+    seed set for the same claim (``theorylab verify --root r``, ``theorylab calibrate``).
+    """
+    if not isinstance(root, (int, np.integer)) or isinstance(root, bool) or root < 0:
+        raise ValueError(f"root: must be a non-negative integer, got {root!r}")
+    tag = name if root == 0 else f"{name}@root{int(root)}"
+    return zlib.crc32(tag.encode()) & 0x7FFFFFFF
+
+
 def _canon(obj):
     """Plain, JSON-able, order-stable form of a config (for hashing and the cache)."""
     if isinstance(obj, Mapping):
@@ -267,6 +279,10 @@ class Sweep:
     wall: dict = dataclasses.field(default_factory=dict)
     memo: bool = False
     threads: Optional[int] = None  # for simulations with parallel_seeds; None: default_threads()
+    root: int = 0  # which root seed set (0: the default); shared sweeps follow it
+    #: the sweeps this runner's cells came from, as ``(namespace, stream)``: claims that share
+    #: an entry share their data and are not independent evidence
+    sources: set = dataclasses.field(default_factory=set)
 
     def shared(self, namespace: str) -> "Sweep":
         """A sweep whose cells several claims measure: keyed by ``namespace`` instead of the
@@ -274,9 +290,10 @@ class Sweep:
         for the life of the process and cached on disk beside this sweep's cache. Statistics
         are counted on this sweep's counters."""
         cache = None if self.cache_dir is None else Path(self.cache_dir).parent / namespace
-        return Sweep(namespace, zlib.crc32(namespace.encode()) & 0x7FFFFFFF, cache_dir=cache,
+        return Sweep(namespace, root_seed(namespace, self.root), cache_dir=cache,
                      chunk=self.chunk, executor=self.executor, progress=self.progress,
-                     stats=self.stats, wall=self.wall, memo=True, threads=self.threads)
+                     stats=self.stats, wall=self.wall, memo=True, threads=self.threads,
+                     root=self.root, sources=self.sources)
 
     def cells(self, name: str, configs: Sequence[tuple[Mapping, Mapping]], seeds: int,
               stream: Optional[str] = None) -> list[Cell]:
@@ -295,6 +312,8 @@ class Sweep:
 
         name = name or getattr(sim, "__qualname__", "simulation")
         cells = self.cells(name, configs, seeds, stream)
+        self.sources.add((self.claim_id.split("/")[0] if not self.memo else self.claim_id,
+                          stream or name))
         prog = Progress(f"{self.claim_id} [{name}]", len(cells), self.progress)
 
         def work(cell: Cell):

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import plot
-from .claims import (SIZES, Claim, Context, IdentityCheck, LimitCheck, Measurement,
-                     PointwiseCheck, SlopeCheck, Verdict, select)
+from .claims import (SIZES, Claim, Context, ControlResult, IdentityCheck, LimitCheck,
+                     Measurement, PointwiseCheck, SlopeCheck, Verdict, select)
 from .results import atomic_write_json, provenance
 from .sweep import Sweep
 
@@ -20,19 +20,41 @@ def default_cache_dir() -> Path:
     return Path(base) / "theorylab"
 
 
-def _context(claim: Claim, size: str, seeds: Optional[int], cache_dir, progress) -> Context:
+def context(claim: Claim, size: str = "quick", seeds: Optional[int] = None, cache_dir=None,
+            progress: Optional[bool] = False, root: int = 0) -> Context:
+    """What ``claim.measure`` receives at ``size`` on root seed set ``root`` (cells cached under
+    ``cache_dir`` when given). Tests and scripts use it to re-measure a claim."""
     n = claim.seeds[size] if seeds is None else seeds
-    sweep = Sweep(claim.id, claim.root_seed,
+    seed = claim.seed(root)
+    sweep = Sweep(claim.id, seed,
                   cache_dir=None if cache_dir is None else Path(cache_dir) / "cells" / claim.id,
-                  progress=progress)
-    return Context(claim.id, size, n, dict(claim.sizes[size]), claim.root_seed, sweep)
+                  progress=progress, root=root)
+    return Context(claim.id, size, n, dict(claim.sizes[size]), seed, sweep, root)
+
+
+def check_out_dir(out_dir) -> Path:
+    """Make sure ``out_dir`` can be written before any work starts (one-line ValueError)."""
+    import tempfile
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {out} exists and is not a folder")
+    if not out.parent.exists():
+        raise ValueError(f"--out: the parent folder {out.parent} does not exist")
+    try:
+        out.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as e:
+        raise ValueError(f"--out: {out} cannot be written ({e.strerror or e})") from None
+    return out
 
 
 def default_figure(claim: Claim, m: Measurement, v: Verdict, path: Path, pdf: bool) -> str:
     """The standard figure for the claim's check kind."""
     check = claim.check
     title = f"{claim.id}: {v.status}"
-    if isinstance(check, SlopeCheck):
+    if isinstance(check, SlopeCheck) and m.x is not None:
         fig, _ = plot.loglog_figure(m.x, m.y, fit=v.fit, predicted=check.predicted,
                                     bound_latex=claim.bound.latex() if claim.bound else "",
                                     title=title, log_x=check.log_x,
@@ -50,10 +72,33 @@ def default_figure(claim: Claim, m: Measurement, v: Verdict, path: Path, pdf: bo
     return plot.save(fig, path, pdf)
 
 
+def decide(outcome: str, controls: Sequence[ControlResult]) -> tuple[str, str]:
+    """A claim's status from its check's outcome and its controls' (see :class:`Verdict`),
+    with the reason when it is not the check's own outcome."""
+    if outcome in ("failed", "error"):
+        return "failed", "" if outcome == "failed" else "no evidence: the check could not be evaluated"
+    passing = [c.name for c in controls if c.outcome == "passed"]
+    errors = [c.name for c in controls if c.outcome == "error"]
+    unsure = [c.name for c in controls if not c.rejected and c.outcome not in ("passed", "error")]
+    if passing:
+        return "failed", (f"control {', '.join(passing)} PASSED the same check: the check cannot tell "
+                          "the claim from its control")
+    if errors:
+        return "failed", f"control {', '.join(errors)} could not be evaluated (an error is no rejection)"
+    if outcome == "inconclusive":
+        return "inconclusive", ""
+    if unsure:
+        return "inconclusive", (f"control {', '.join(unsure)} was not rejected (its CI straddles the band, "
+                                "or only some of its series failed): the check cannot yet tell the claim "
+                                "from it at this size")
+    return "passed", ""
+
+
 def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
               cache_dir=None, out_dir=None, pdf: bool = False,
-              progress: Optional[bool] = None) -> Verdict:
-    """Run one claim and its controls at ``size``. Never raises for a simulation's outcome.
+              progress: Optional[bool] = None, root: int = 0) -> Verdict:
+    """Run one claim and its controls at ``size`` on root seed set ``root``. Never raises for a
+    simulation's outcome.
 
     A claim that needs the full size is reported as skipped at quick size, with the reason.
     """
@@ -63,35 +108,31 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     kind = claim.check.kind
     if size == "quick" and claim.needs_full:
-        return Verdict(claim.id, kind, "skipped", None, sentence=f"skipped at quick size: {claim.needs_full}")
+        return Verdict(claim.id, kind, "skipped", sentence=f"skipped at quick size: {claim.needs_full}",
+                       root=root)
     t0 = time.perf_counter()
-    ctx = _context(claim, size, seeds, cache_dir, progress)
+    ctx = context(claim, size, seeds, cache_dir, progress, root)
     try:
         m = claim.measure(ctx)
         r = claim.check.evaluate(m)
     except Exception as e:  # an error in a claim is that claim's failure, not the run's
         tb = traceback.format_exc(limit=3)
-        return Verdict(claim.id, kind, "failed", False, sentence=f"error while measuring: {e!r}",
-                       info={"traceback": tb}, wall_s=time.perf_counter() - t0)
+        return Verdict(claim.id, kind, "failed", sentence=f"error while measuring: {e!r}",
+                       info={"traceback": tb}, wall_s=time.perf_counter() - t0, root=root)
     controls = []
     for c in claim.controls:
-        cctx = _context(claim, size, seeds, cache_dir, progress)
+        cctx = context(claim, size, seeds, cache_dir, progress, root)
         cctx.sweep.claim_id = f"{claim.id}/{c.name}"
         try:
             cm = c.measure(cctx)
-            cr = (c.check or claim.check).evaluate(cm)
-            controls.append({"name": c.name, "description": c.description, "rejected": not cr.passed,
-                             "measured": cr.measured, "sentence": cr.sentence})
+            controls.append(ControlResult(c.name, c.description, (c.check or claim.check).evaluate(cm)))
         except Exception as e:
-            controls.append({"name": c.name, "description": c.description, "rejected": False,
-                             "measured": None, "sentence": f"error while measuring control: {e!r}"})
-    control_rejected = None if not controls else all(c["rejected"] for c in controls)
-    ok = r.passed and control_rejected is not False
-    sentence = r.sentence
-    if control_rejected is False:
-        sentence += "; a negative control was NOT rejected, so the check has no power here"
-    v = Verdict(claim.id, kind, "passed" if ok else "failed", r.passed, r.predicted, r.measured,
-                r.ci, r.tolerance, r.resolution, sentence, control_rejected, controls, r.fit,
+            controls.append(ControlResult(c.name, c.description, None,
+                                          f"error while measuring control: {e!r}"))
+    status, why = decide(r.outcome, controls)
+    sentence = r.sentence + (f"; {why}" if why else "")
+    v = Verdict(claim.id, kind, status, r, sentence, controls, root=root,
+                sources=sorted(ctx.sweep.sources),
                 info={**m.info, "sweep": dict(ctx.sweep.stats),
                       "cell_wall_s": [round(w, 4) for w in ctx.sweep.wall.values()]})
     if out_dir is not None:
@@ -109,19 +150,22 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
 
 def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optional[int] = None,
            out_dir=None, cache_dir=None, pdf: bool = False, progress: Optional[bool] = None,
-           echo=None) -> list[Verdict]:
-    """Run the selected claims (all when empty). Writes ``out_dir/results.json`` after each
-    claim (atomically), so an interrupted run keeps what it finished."""
+           echo=None, root: int = 0) -> list[Verdict]:
+    """Run the selected claims (all when empty) on root seed set ``root``. Writes
+    ``out_dir/results.json`` after each claim (atomically), so an interrupted run keeps what it
+    finished."""
     claims = select(selectors)
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
-    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors))
+    if out_dir is not None:
+        check_out_dir(out_dir)
+    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors), root=root)
     verdicts: list[Verdict] = []
     for claim in claims:
         if echo:
             echo(f"running {claim.id} ...")
         v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
-                      progress=progress)
+                      progress=progress, root=root)
         verdicts.append(v)
         if out_dir is not None:
             write_results(out_dir, verdicts, claims, prov)
@@ -140,7 +184,43 @@ def write_results(out_dir, verdicts: Sequence[Verdict], claims: Sequence[Claim],
         if d.get("figure"):
             d["figure"] = os.path.relpath(d["figure"], out_dir)
         entries.append(d)
-    return atomic_write_json(Path(out_dir) / "results.json", {"provenance": prov, "claims": entries})
+    return atomic_write_json(Path(out_dir) / "results.json",
+                             {"provenance": prov, "claims": entries, "evidence": evidence(verdicts)})
+
+
+def evidence(verdicts: Sequence[Verdict]) -> dict:
+    """Claims that measured the same shared sweep are one piece of evidence, not several:
+    groups of claim ids by the data they read, and the number of independent groups."""
+    parent = {v.claim_id: v.claim_id for v in verdicts}
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    owner: dict = {}
+    for v in verdicts:
+        for src in map(tuple, v.sources):
+            if src in owner:
+                parent[find(v.claim_id)] = find(owner[src])
+            else:
+                owner[src] = v.claim_id
+    groups: dict = {}
+    for v in verdicts:
+        if v.status != "skipped":
+            groups.setdefault(find(v.claim_id), []).append(v.claim_id)
+    shared = [sorted(g) for g in groups.values() if len(g) > 1]
+    return {"claims_run": sum(len(g) for g in groups.values()), "independent": len(groups),
+            "shared": sorted(shared)}
+
+
+def control_summary(v: Verdict) -> str:
+    if not v.controls:
+        return "-"
+    if v.control_rejected:
+        return "rejected"
+    return "NOT rejected (" + ", ".join(f"{c.name}: {c.outcome}" for c in v.controls if not c.rejected) + ")"
 
 
 def table(verdicts: Sequence[Verdict]) -> str:
@@ -160,7 +240,7 @@ def table(verdicts: Sequence[Verdict]) -> str:
         meas = fmt(v.measured)
         if v.ci is not None and v.measured is not None:
             meas += f" [{v.ci[0]:.3g}, {v.ci[1]:.3g}]"
-        ctrl = {None: "-", True: "rejected", False: "NOT rejected"}[v.control_rejected]
+        ctrl = control_summary(v)
         rows.append((v.claim_id, fmt(v.predicted), meas, ctrl, v.status.upper()))
     w = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]

@@ -20,11 +20,12 @@ def score_vs_n_figure(m, v, claim, path, pdf=False):
     if e.get("other"):
         name, yo = e["other"]
         ax.plot(x, np.median(yo, 0), "s-", color="C2", label=f"{name} (control)")
-    if v.fit:
-        xu = np.asarray(v.fit["x_used"])
-        ax.plot(xu, np.exp(v.fit["intercept"]) * xu ** v.fit["slope"], "-", color="C1",
-                label=f"fit: slope {v.fit['slope']:.2f} [{v.fit['ci'][0]:.2f}, {v.fit['ci'][1]:.2f}]")
-        ax.plot(xu, np.exp(v.fit["intercept"]) * xu[0] ** v.fit["slope"] * (xu / xu[0]) ** v.predicted, "k--",
+    f = v.fit
+    if f is not None:
+        xu = np.asarray(f.x_used)
+        ax.plot(xu, np.exp(f.intercept) * xu ** f.slope, "-", color="C1",
+                label=f"fit: slope {f.slope:.2f} [{f.ci[0]:.2f}, {f.ci[1]:.2f}]")
+        ax.plot(xu, np.exp(f.intercept) * xu[0] ** f.slope * (xu / xu[0]) ** v.predicted, "k--",
                 lw=0.8, label=f"bound's slope {v.predicted:.3f}")
     if e.get("floor"):
         ax.axhline(e["floor"], color="C3", lw=0.8, label="optimisation floor")

@@ -24,7 +24,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bound
-from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, SlopeCheck, register
+from ..core.claims import (Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck,
+                           register)
 from ..core.fit import fit_rate
 from . import figures as figs
 from . import network as net
@@ -77,24 +78,32 @@ def _slopes(x, y):
         return f"no fit ({e})", None
 
 
+def _alternatives(beta: float, d: int, D: int) -> dict:
+    """The declared wrong exponents of a rate in n: the ambient D in place of the intrinsic d,
+    and half the smoothness (beta/2 in place of beta)."""
+    return {f"ambient D={D}": float(RATE.exponent("n", beta=beta, d=D)),
+            "beta/2": float(RATE.exponent("n", beta=beta / 2, d=d))}
+
+
 def _rate_measure(ctx: Context, estimator: str, cube: bool = False) -> Measurement:
     p = ctx.params
     x = np.asarray(p["ns"], float)
     if cube:  # the same kind of target (varying in 2 coordinates), data filling [-1, 1]^D
         res = _reference(ctx, [("cube", "cube", p["cube_D"], 1.0)])
-        series = {f"cube D={p['cube_D']} (claimed d=2, beta=1)": (x, res["cube"][estimator], -0.5)}
+        series = {f"cube D={p['cube_D']} (claimed d=2, beta=1)": Series(x, res["cube"][estimator], -0.5, {})}
     else:
         res = _reference(ctx, _manifold_settings(ctx))
-        series = {label: (x, res[label][estimator], STONE_RATE.exponent("n", beta=beta, d=d))
+        series = {label: Series(x, res[label][estimator], STONE_RATE.exponent("n", beta=beta, d=d),
+                                _alternatives(beta, d, p["D"]))
                   for label, _, d, beta in SETTINGS}
     m = Measurement(series=series, total=ctx.seeds * len(series),
                     info={"xlabel": "n", "ylabel": f"{estimator} test MSE", "D": p["D"]})
-    for label, (xs, y, _) in series.items():
-        raw, corrected = _slopes(xs, y)
+    for label, s in series.items():
+        raw, corrected = _slopes(s.x, s.y)
         m.info[f"{label}: raw slope / slope of MSE/log^3 n"] = [raw, corrected]
-        m.diverged += int((~np.isfinite(y)).any(axis=1).sum())
-    m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
-               "predicted": {k: v[2] for k, v in series.items()}, "estimator": estimator}
+        m.diverged += int((~np.isfinite(s.y)).any(axis=1).sum())
+    m.extra = {"ns": x, "series": {k: s.y for k, s in series.items()},
+               "predicted": {k: s.predicted for k, s in series.items()}, "estimator": estimator}
     return m
 
 
@@ -159,7 +168,9 @@ register(Claim(
     tag="literature",
     # predicted -1/6 with tol 1/15: the check passes when the slope difference is <= -0.1, the
     # margin the issue asks for (an independent implementation measured about -0.27).
-    check=SlopeCheck(predicted=-1 / 6, side="upper", tol=1 / 15),
+    # Alternative: equal exponents (a rate set by the ambient D, the same for both manifolds).
+    check=SlopeCheck(predicted=-1 / 6, side="upper", tol=1 / 15,
+                     alternatives={"equal exponents (rate set by D)": 0.0}),
     measure=_ordering_measure,
     controls=[Control("equal_exponents", "a rougher circle target (beta = 0.5) has the same "
                       "exponent -2 beta/(2 beta + d) = -1/2 as the torus at beta = 1: d alone does "
@@ -249,14 +260,15 @@ def _network_rate_measure(ctx: Context, cube: bool = False) -> Measurement:
                  for n in ns]
         outs = ctx.sweep.run(sims.network, cells, ctx.seeds, stream="network_n")
         test = np.stack([o["test_mse"] for o in outs], 1)
-        series[label] = (x, test, RATE.exponent("n", beta=beta, d=d))
+        series[label] = Series(x, test, RATE.exponent("n", beta=beta, d=d),
+                               {} if cube else _alternatives(beta, d, D))
         info[f"{label}: raw slope / slope of MSE/log^3 n"] = list(_slopes(x, test))
         info[f"{label}: test MSE per n"] = np.round(test.mean(0), 5).tolist()
         info[f"{label}: train MSE per n"] = np.round([o["train_mse"].mean() for o in outs], 4).tolist()
         info[f"{label}: width, depth per n"] = [[float(o["width"][0]), float(o["depth"][0])] for o in outs]
     m = Measurement(series=series, total=ctx.seeds * len(ns) * len(settings), info=info)
-    m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
-               "predicted": {k: v[2] for k, v in series.items()}, "estimator": "network"}
+    m.extra = {"ns": x, "series": {k: s.y for k, s in series.items()},
+               "predicted": {k: s.predicted for k, s in series.items()}, "estimator": "network"}
     return m
 
 

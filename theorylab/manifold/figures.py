@@ -14,11 +14,11 @@ def mse_vs_n_figure(m, v, claim, path, pdf=False):
     e = m.extra
     x = e["ns"]
     fig, ax = plt.subplots(figsize=(5.6, 4.0))
-    fits = (v.fit or {}).get("series", {})
+    fits = v.series
     for i, (name, y) in enumerate(e["series"].items()):
         med = np.median(y, axis=0)
         lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
-        s = fits.get(name, {}).get("slope")
+        s = fits[name].slope if name in fits else None
         lab = f"{name}" + (f": slope {s:.2f}" if isinstance(s, float) else "")
         ax.plot(x, med, "o-", color=f"C{i}", label=lab, ms=4)
         ax.fill_between(x, lo, hi, color=f"C{i}", alpha=0.15)

@@ -1,0 +1,188 @@
+"""Calibration: rerun claims and their controls over fresh root seed sets.
+
+A verdict from one root seed set is an anecdote. ``calibrate`` reruns each selected claim on
+roots ``1..R`` (root 0 is the default every claim is developed on, so it is left out) and
+reports, per claim:
+
+* how often it passed, was inconclusive or failed -- the pass rate is one minus the false-fail
+  rate of the claim's test when the theorem holds;
+* per control, how often it was rejected -- the power of the check against that nearby setting;
+* per declared alternative exponent, how often the slope CI excluded it -- the power against
+  that modelling error;
+
+each with a Wilson 95% interval (``scipy.stats.binomtest``). ``calibration.json`` is rewritten
+atomically after every (claim, root), so an interrupted run keeps every finished root and a rerun
+resumes from it; the cell cache makes repeated cells free.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .claims import SIZES, Verdict, select
+from .results import atomic_write_json, code_fingerprint, provenance
+
+FORMAT = "theorylab-calibration/1"
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of a proportion k/n (scipy); (0, 1) when n = 0."""
+    from scipy import stats
+
+    if n < 1:
+        return (0.0, 1.0)
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=0.95, method="wilson")
+    return (float(ci.low), float(ci.high))
+
+
+def record(v: Verdict) -> dict:
+    """What calibration keeps of one verdict."""
+    return {
+        "status": v.status, "outcome": v.outcome, "measured": _num(v.measured),
+        "ci": None if v.ci is None else [float(v.ci[0]), float(v.ci[1])],
+        "controls": {c.name: {"outcome": c.outcome, "rejected": c.rejected,
+                              "measured": _num(c.measured)} for c in v.controls},
+        "alternatives": {k: a for k, a in v.alternatives.items()},
+        "series": {n: s.outcome for n, s in v.series.items()},
+        "sentence": v.sentence, "wall_s": round(v.wall_s, 3),
+    }
+
+
+def _num(x):
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return None
+
+
+def _rate(k: int, n: int) -> dict:
+    lo, hi = wilson(k, n)
+    return {"count": k, "of": n, "rate": (k / n) if n else None, "wilson95": [lo, hi]}
+
+
+def summarize(runs: dict) -> dict:
+    """Rates with Wilson intervals from ``{root: record}`` of one claim."""
+    recs = [r for r in runs.values() if r["status"] != "skipped"]
+    n = len(recs)
+    out = {"roots": n}
+    for s in ("passed", "inconclusive", "failed"):
+        out[s] = _rate(sum(r["status"] == s for r in recs), n)
+    out["check_outcome"] = {o: sum(r["outcome"] == o for r in recs)
+                            for o in ("passed", "inconclusive", "failed", "error")}
+    ctrl_names = sorted({c for r in recs for c in r["controls"]})
+    out["controls"] = {}
+    for c in ctrl_names:
+        rs = [r["controls"][c] for r in recs if c in r["controls"]]
+        out["controls"][c] = {**_rate(sum(x["rejected"] for x in rs), len(rs)),
+                              "outcomes": {o: sum(x["outcome"] == o for x in rs)
+                                           for o in ("passed", "inconclusive", "failed", "error")}}
+    alt_names = sorted({a for r in recs for a in r["alternatives"]})
+    out["alternatives"] = {a: _rate(sum(bool(r["alternatives"].get(a)) for r in recs), n)
+                           for a in alt_names}
+    return out
+
+
+def _load(path: Path, meta: dict) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if old.get("format") != FORMAT or old.get("meta") != meta:
+        return {}  # another size, seed count or code version: start afresh
+    return {cid: {int(r): rec for r, rec in c.get("runs", {}).items()} for cid, c in old.get("claims", {}).items()}
+
+
+def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
+              seeds: Optional[int] = None, out_dir=None, cache_dir=None,
+              echo=None, progress: Optional[bool] = False, first_root: int = 1) -> dict:
+    """Run the selected claims on roots ``first_root .. first_root + roots - 1`` and summarise.
+
+    Writes ``out_dir/calibration.json`` after each (claim, root) when ``out_dir`` is given and
+    resumes from it. Returns the calibration document.
+    """
+    from theorylab import __version__
+
+    from .verify import check_out_dir, run_claim
+
+    if isinstance(roots, bool) or not isinstance(roots, int) or roots < 1:
+        raise ValueError(f"--roots: must be a positive integer, got {roots!r}")
+    if size not in SIZES:
+        raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
+    claims = select(selectors)
+    out = None if out_dir is None else check_out_dir(out_dir)
+    meta = {"size": size, "seeds_override": seeds, "version": __version__,
+            "code": code_fingerprint()}
+    wanted = list(range(first_root, first_root + roots))
+    path = None if out is None else out / "calibration.json"
+    runs = {} if path is None else _load(path, meta)
+    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors))
+    t_start = time.perf_counter()
+    doc: dict = {}
+
+    def write():
+        nonlocal doc
+        doc = {"format": FORMAT, "meta": meta, "roots": wanted, "provenance": {**prov, "wall_s": round(time.perf_counter() - t_start, 1)},
+               "claims": {c.id: {"tag": c.tag, "kind": c.check.kind, "needs_full": c.needs_full,
+                                 "runs": {str(r): rec for r, rec in sorted(runs.get(c.id, {}).items())},
+                                 "summary": summarize({r: x for r, x in runs.get(c.id, {}).items()
+                                                       if r in wanted})}
+                          for c in claims if c.id in runs}}
+        if path is not None:
+            atomic_write_json(path, doc)
+
+    total = len(claims) * roots
+    done = sum(r in runs.get(c.id, {}) for c in claims for r in wanted)
+    for claim in claims:
+        have = runs.setdefault(claim.id, {})
+        for r in wanted:
+            if r in have:
+                continue
+            v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, progress=progress, root=r)
+            have[r] = record(v)
+            done += 1
+            write()
+            if echo:
+                echo(f"[{done}/{total}] {claim.id} root {r}: {v.status}"
+                     + "".join(f"; {c.name} {'rejected' if c.rejected else c.outcome}" for c in v.controls)
+                     + f" ({v.wall_s:.1f}s)")
+    write()
+    return doc
+
+
+def table(doc: dict, markdown: bool = False) -> str:
+    """One row per claim (pass rate) and per control (rejection rate) and per alternative
+    (exclusion rate), with Wilson 95% intervals."""
+    def rate(x):
+        lo, hi = x["wilson95"]
+        return f"{x['count']}/{x['of']} [{lo:.2f}, {hi:.2f}]"
+
+    rows = [("claim / control / alternative", "what is counted", "rate [Wilson 95%]", "other outcomes")]
+    for cid, c in doc["claims"].items():
+        s = c["summary"]
+        if not s["roots"]:
+            rows.append((cid, "skipped at this size", "-", c.get("needs_full") or ""))
+            continue
+        rows.append((cid, "claim passed", rate(s["passed"]),
+                     f"inconclusive {s['inconclusive']['count']}, failed {s['failed']['count']}"))
+        for name, x in s["controls"].items():
+            o = x["outcomes"]
+            rows.append((f"  control {name}", "rejected", rate(x),
+                         ", ".join(f"{k} {v}" for k, v in o.items() if v and k != "failed")))
+        for name, x in s["alternatives"].items():
+            rows.append((f"  alternative {name}", "excluded by the CI", rate(x), ""))
+    if markdown:
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        for r in rows[1:]:
+            first = r[0].strip()
+            first = f"`{first}`" if not first.startswith(("control", "alternative")) else "↳ " + first
+            lines.append("| " + " | ".join((first,) + r[1:]) + " |")
+        return "\n".join(lines)
+    w = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(x.ljust(w[i]) for i, x in enumerate(r)) for r in rows]
+    lines.insert(1, "  ".join("-" * wi for wi in w))
+    return "\n".join(lines)
