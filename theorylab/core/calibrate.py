@@ -44,9 +44,13 @@ def record(v: Verdict) -> dict:
         "status": v.status, "outcome": v.outcome, "measured": _num(v.measured),
         "ci": None if v.ci is None else [float(v.ci[0]), float(v.ci[1])],
         "controls": {c.name: {"outcome": c.outcome, "rejected": c.rejected,
-                              "measured": _num(c.measured)} for c in v.controls},
+                              "measured": _num(c.measured),
+                              "series": {} if c.result is None else
+                              {n: s.outcome for n, s in c.result.series.items()}} for c in v.controls},
         "alternatives": {k: a for k, a in v.alternatives.items()},
-        "series": {n: s.outcome for n, s in v.series.items()},
+        "series": {n: {"outcome": s.outcome, "slope": _num(s.slope),
+                       "ci": None if s.ci is None else [float(s.ci[0]), float(s.ci[1])]}
+                   for n, s in v.series.items()},
         "sentence": v.sentence, "wall_s": round(v.wall_s, 3),
     }
 

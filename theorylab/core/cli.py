@@ -52,6 +52,12 @@ def _cmd_list(args) -> int:
         print(f"{c.id.ljust(w)}  [{c.tag}] {c.check.kind:9s} {c.source}{extra}")
         if args.verbose:
             print(f"{' ' * w}  {c.statement}")
+            alts = c.alternatives()
+            if alts:
+                print(f"{' ' * w}  declared alternatives: "
+                      + ", ".join(f"{k} ({v:.3g})" for k, v in alts.items()))
+            for ctl in c.controls:
+                print(f"{' ' * w}  control {ctl.name}: {ctl.description}")
     return 0
 
 

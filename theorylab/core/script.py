@@ -17,11 +17,11 @@ def family_main(family: str, root: Path, doc: str, argv: Optional[Sequence[str]]
 
     ``published`` maps claim ids to file names (without suffix) under ``root/figures`` for the
     claim figures to publish; ``extra_figures(fig_dir, size) -> list of paths`` makes figures
-    that are not claim figures. Exit status 1 if a claim fails.
+    that are not claim figures. Exit status as ``theorylab verify``'s (1 failed, 3 inconclusive).
     """
     p = argparse.ArgumentParser(description=doc.splitlines()[0])
     p.add_argument("--size", choices=["quick", "full"], default="quick")
-    p.add_argument("--out", default=str(root / "results" / family))
+    p.add_argument("--out", default=str(root / "out" / family))
     p.add_argument("--figures", action="store_true",
                    help=f"publish the family's figures to figures/{family}_*.png")
     a = p.parse_args(argv)
@@ -47,4 +47,6 @@ def family_main(family: str, root: Path, doc: str, argv: Optional[Sequence[str]]
                                      command=f"python simulations/{family}.py --figures",
                                      verdicts={v.claim_id: v.status for v in verdicts}))
         print("\n".join(made))
-    return 0 if all(v.status != "failed" for v in verdicts) else 1
+    from theorylab.core.cli import exit_status
+
+    return exit_status(v.status for v in verdicts)

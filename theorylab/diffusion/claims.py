@@ -64,15 +64,20 @@ def _n_sweep(ctx: Context) -> dict:
 # diffusion.score_rate_in_n  [unverified bound]
 # ----------------------------------------------------------------------------------------
 def _rate_measure(ctx: Context, untrained: bool = False) -> Measurement:
+    """The score error against n. The window is the trained network's: the n whose median error
+    is at least 3x its optimisation floor. The control (the untrained network) is fitted on that
+    same window, so claim and control are judged on the same n."""
     res = _n_sweep(ctx)
-    key = "score_error_init" if untrained else "score_error"
-    y = res[key]
-    floor = float(np.median(res["floor"][key]))
-    m = Measurement(x=res["ns"], y=y, total=y.size, diverged=int(res["diverged"].sum()), floor=floor,
+    trained = res["score_error"]
+    floor = float(np.median(res["floor"]["score_error"]))
+    window = np.median(trained, 0) > 3 * floor
+    y = res["score_error_init"][:, window] if untrained else trained
+    x = res["ns"][window] if untrained else res["ns"]
+    m = Measurement(x=x, y=y, total=y.size, diverged=int(res["diverged"].sum()), floor=floor,
                     info={"xlabel": "n", "ylabel": "score error", "optimisation floor (n = n_floor)": floor,
-                          "window": "n where the median error is at least 3x the floor",
+                          "window": "n where the trained network's median error is at least 3x its floor",
                           "median error per n": np.round(np.median(y, 0), 5).tolist()})
-    m.extra = {"ns": res["ns"], "y": y, "floor": floor}
+    m.extra = {"ns": x, "y": y, "floor": floor}
     return m
 
 
