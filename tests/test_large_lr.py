@@ -9,7 +9,8 @@ import pytest
 import theorylab
 from theorylab.core.verify import context
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_slopes_pinned)
+                           assert_passed_with_control_rejected, assert_skipped_with_reason,
+                           assert_slopes_pinned, full_only_claims, quick_claims)
 from theorylab.core.claims import SlopeCheck
 from theorylab.large_lr import dynamics as dyn
 
@@ -34,12 +35,19 @@ def test_unknown_loss_is_a_clear_error():
 
 FAMILY = "large_lr"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("large_lr")]
-SLOPES = [c.id for c in theorylab.claims("large_lr") if isinstance(c.check, SlopeCheck)]
+RUN = quick_claims("large_lr")
+SLOPES = quick_claims("large_lr", slopes=True)
+FULL_ONLY = full_only_claims("large_lr")
 
 
-@pytest.mark.parametrize("cid", CLAIMS)
+@pytest.mark.parametrize("cid", RUN)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
     assert_passed_with_control_rejected(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", FULL_ONLY)
+def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
+    assert_skipped_with_reason(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)

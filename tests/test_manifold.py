@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 import theorylab
-from theorylab.core.claims import SlopeCheck
 from theorylab.manifold import data, estimators as est, network as net
 from theorylab.manifold import simulations as sims
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_slopes_pinned)
+                           assert_passed_with_control_rejected, assert_skipped_with_reason,
+                           assert_slopes_pinned, full_only_claims, quick_claims)
 
 KEY = jax.random.PRNGKey(5)
 
@@ -139,8 +139,9 @@ def test_intrinsic_dimension_must_be_below_D_and_cube_is_not_a_manifold():
 # ----------------------------------------------------------------------------------------
 FAMILY = "manifold"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("manifold")]
-RUN = [c.id for c in theorylab.claims("manifold") if not c.needs_full]
-SLOPES = [c.id for c in theorylab.claims("manifold") if isinstance(c.check, SlopeCheck) and not c.needs_full]
+RUN = quick_claims("manifold")
+SLOPES = quick_claims("manifold", slopes=True)
+FULL_ONLY = full_only_claims("manifold")
 
 
 def test_family_covers_the_issue():
@@ -154,15 +155,15 @@ def test_claim_passes_and_control_is_rejected(verdicts, cid):
     assert_passed_with_control_rejected(verdicts[cid])
 
 
-def test_network_rate_is_reported_as_needing_full_size(verdicts):
-    v = verdicts["manifold.network_rate_in_n"]
-    assert v.status == "skipped" and "full" in v.sentence
-
-
 def test_cube_control_grows_at_least_threefold(verdicts):
     """The issue's bar for the control: on cube data the network's MSE grows >= 3x over D."""
     c, = verdicts["manifold.network_ambient_independence"].controls
     assert c.measured >= 3.0, c
+
+
+@pytest.mark.parametrize("cid", FULL_ONLY)
+def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
+    assert_skipped_with_reason(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)

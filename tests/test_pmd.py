@@ -11,10 +11,9 @@ from scipy.optimize import linprog, minimize, minimize_scalar
 import theorylab
 from theorylab import pmd
 from theorylab.core import sweep as sweep_mod
-from theorylab.core.claims import SlopeCheck
-from theorylab.core.verify import context
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_slopes_pinned)
+                           assert_passed_with_control_rejected, assert_skipped_with_reason,
+                           assert_slopes_pinned, full_only_claims, quick_claims)
 from theorylab.pmd import algorithms as alg
 from theorylab.pmd import simulations as sims
 
@@ -194,7 +193,9 @@ def test_one_compile_for_a_sweep_over_gamma_and_schedules():
 # ----------------------------------------------------------------------------------------
 FAMILY = "pmd"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("pmd")]
-SLOPES = [c.id for c in theorylab.claims("pmd") if isinstance(c.check, SlopeCheck)]
+RUN = quick_claims("pmd")
+SLOPES = quick_claims("pmd", slopes=True)
+FULL_ONLY = full_only_claims("pmd")
 
 
 def test_family_covers_the_issue():
@@ -203,9 +204,14 @@ def test_family_covers_the_issue():
     assert len(CLAIMS) == 15
 
 
-@pytest.mark.parametrize("cid", CLAIMS)
+@pytest.mark.parametrize("cid", RUN)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
     assert_passed_with_control_rejected(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", FULL_ONLY)
+def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
+    assert_skipped_with_reason(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)

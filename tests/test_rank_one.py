@@ -10,10 +10,10 @@ import pytest
 import theorylab
 from theorylab import rank_one as r1
 from theorylab.core import sweep as sweep_mod
-from theorylab.core.claims import SlopeCheck
 from theorylab.rank_one import simulations as sims
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_slopes_pinned)
+                           assert_passed_with_control_rejected, assert_skipped_with_reason,
+                           assert_slopes_pinned, full_only_claims, quick_claims)
 
 KEY = jax.random.PRNGKey(11)
 
@@ -148,7 +148,9 @@ def test_noise_free_instance_with_explicit_steps_is_fine():
 # ----------------------------------------------------------------------------------------
 FAMILY = "rank_one"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("rank_one")]
-SLOPES = [c.id for c in theorylab.claims("rank_one") if isinstance(c.check, SlopeCheck)]
+RUN = quick_claims("rank_one")
+SLOPES = quick_claims("rank_one", slopes=True)
+FULL_ONLY = full_only_claims("rank_one")
 
 
 def test_family_covers_the_issue():
@@ -157,9 +159,14 @@ def test_family_covers_the_issue():
                            "rank_one.gap_grows_with_d"}
 
 
-@pytest.mark.parametrize("cid", CLAIMS)
+@pytest.mark.parametrize("cid", RUN)
 def test_claim_passes_and_control_is_rejected(verdicts, cid):
     assert_passed_with_control_rejected(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", FULL_ONLY)
+def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
+    assert_skipped_with_reason(verdicts[cid])
 
 
 @pytest.mark.parametrize("cid", SLOPES)

@@ -263,7 +263,8 @@ def decide_interval(ci: tuple[float, float], band: tuple[float, float]) -> str:
 def seeds_to_resolve(fit: RateFit, band: tuple[float, float]) -> Optional[int]:
     """How many seeds would make the CI clear the nearest band edge, if the CI half-width
     shrinks like 1/sqrt(seeds) around the same point estimate; None when the estimate sits on
-    the edge (no number of seeds resolves it) or the CI is the line's misfit, not seed noise."""
+    the edge (no number of seeds resolves it) or the CI is the least-squares t-interval, whose
+    width also holds the misfit of the line, which more seeds need not shrink."""
     s = fit.slope
     delta = min(abs(s - e) for e in band if math.isfinite(e))
     half = (fit.ci[1] - fit.ci[0]) / 2
@@ -364,7 +365,9 @@ class SlopeCheck(Check):
             if need is not None:
                 sentence += f"; about {need} seeds would resolve it if the CI shrinks like 1/sqrt(seeds)"
             elif fit.ci_method != "bootstrap-seeds":
-                sentence += "; the CI is the line's misfit, which more seeds need not shrink"
+                sentence += (f"; the CI is the least-squares t-interval over {len(fit.x_used)} points "
+                             "(wider than the seed bootstrap): more grid points narrow it, more seeds "
+                             "only as far as the scatter about the line is seed noise")
             else:
                 sentence += "; the estimate sits on the edge, so more seeds alone cannot resolve it"
         if fit.dropped:

@@ -13,19 +13,19 @@ evidence) live in :mod:`theorylab.core.checks`; they are re-exported here.
 from __future__ import annotations
 
 import dataclasses
-import math
 import zlib
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-import numpy as np
-
 from .bounds import TAGS, Bound
-from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck,  # noqa: F401
-                     LimitCheck, Measurement, PointwiseCheck, Series, SeriesResult, SlopeCheck,
-                     _jsonable)
+from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck, LimitCheck,
+                     Measurement, PointwiseCheck, Series, SeriesResult, SlopeCheck, _jsonable)
 from .sweep import root_seed as _root_seed
 
 SIZES = ("quick", "full")
+
+__all__ = ["SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
+           "Control", "ControlResult", "IdentityCheck", "LimitCheck", "Measurement", "PointwiseCheck",
+           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "register", "select"]
 
 
 # ----------------------------------------------------------------------------------------
