@@ -73,3 +73,14 @@ def assert_skipped_with_reason(v) -> None:
     """A claim whose evidence needs the full size is skipped at quick size, with its reason."""
     claim = theorylab.claims(v.claim_id)[0]
     assert v.status == "skipped" and claim.needs_full in v.sentence
+
+
+def assert_not_failed_at_quick_size(cid: str, cache) -> None:
+    """A claim moved to the full size because quick size leaves it inconclusive still runs its
+    measurement and check here, as a regression of the code path: at quick size it must come out
+    passed or inconclusive, never failed or without a fit."""
+    from theorylab.core.verify import context
+
+    claim = theorylab.claims(cid)[0]
+    r = claim.check.evaluate(claim.measure(context(claim, "quick", None, cache)))
+    assert r.outcome in ("passed", "inconclusive"), r.sentence

@@ -60,26 +60,29 @@ def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, capsys):
 def test_root_draws_fresh_seeds_and_root_0_is_the_default(tmp_path):
     import theorylab
 
-    kw = dict(size="quick", cache_dir=tmp_path)
+    # critical_rate needs the full size for its evidence; force runs it at quick size anyway
+    kw = dict(size="quick", cache_dir=tmp_path, force=True)
     v0, = theorylab.verify(["large_lr.critical_rate"], **kw)
     v0b, = theorylab.verify(["large_lr.critical_rate"], root=0, **kw)
     v1, = theorylab.verify(["large_lr.critical_rate"], root=1, **kw)
     assert v0.measured == v0b.measured and v0.root == 0 and v1.root == 1
-    assert v1.measured != v0.measured and v1.status == "passed"
+    assert v1.measured != v0.measured and v1.outcome in ("passed", "inconclusive")
+    assert theorylab.verify(["large_lr.critical_rate"], size="quick", cache_dir=tmp_path)[0].status == "skipped"
 
 
 def test_calibrate_writes_rates_with_wilson_intervals_and_resumes(tmp_path, capsys):
     out = tmp_path / "cal"
-    assert main(["calibrate", "large_lr.critical_rate", "--roots", "1", "--out", str(out), "-q"]) == 0
+    run = ["calibrate", "large_lr.critical_rate", "--run-full-only", "--out", str(out)]
+    assert main(run + ["--roots", "1", "-q"]) == 0
     doc = json.loads((out / "calibration.json").read_text())
     assert list(doc["claims"]["large_lr.critical_rate"]["runs"]) == ["1"]
     # a second call with more roots keeps root 1 (resumes) and adds root 2 only
-    assert main(["calibrate", "large_lr.critical_rate", "--roots", "2", "--out", str(out)]) == 0
+    assert main(run + ["--roots", "2"]) == 0
     err = capsys.readouterr().err
     assert "root 2" in err and "root 1:" not in err
     doc = json.loads((out / "calibration.json").read_text())
     s = doc["claims"]["large_lr.critical_rate"]["summary"]
-    assert s["roots"] == 2 and s["passed"]["count"] == 2
+    assert s["roots"] == 2 and s["passed"]["count"] == 2  # roots 1 and 2 both pass
     lo, hi = s["passed"]["wilson95"]
     assert 0.3 < lo < 0.5 and hi == 1.0  # Wilson interval of 2/2
     assert s["controls"]["below_critical"]["count"] == 2

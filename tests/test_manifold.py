@@ -11,8 +11,9 @@ import theorylab
 from theorylab.manifold import data, estimators as est, network as net
 from theorylab.manifold import simulations as sims
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_skipped_with_reason,
-                           assert_slopes_pinned, full_only_claims, quick_claims)
+                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
+                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
+                           quick_claims)
 
 KEY = jax.random.PRNGKey(5)
 
@@ -164,6 +165,11 @@ def test_cube_control_grows_at_least_threefold(verdicts):
 @pytest.mark.parametrize("cid", FULL_ONLY)
 def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
     assert_skipped_with_reason(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
+def test_full_only_claims_still_measure_at_quick_size(cache, cid):
+    assert_not_failed_at_quick_size(cid, cache)
 
 
 @pytest.mark.parametrize("cid", SLOPES)

@@ -12,8 +12,9 @@ from theorylab import rank_one as r1
 from theorylab.core import sweep as sweep_mod
 from theorylab.rank_one import simulations as sims
 from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_skipped_with_reason,
-                           assert_slopes_pinned, full_only_claims, quick_claims)
+                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
+                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
+                           quick_claims)
 
 KEY = jax.random.PRNGKey(11)
 
@@ -167,6 +168,11 @@ def test_claim_passes_and_control_is_rejected(verdicts, cid):
 @pytest.mark.parametrize("cid", FULL_ONLY)
 def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
     assert_skipped_with_reason(verdicts[cid])
+
+
+@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
+def test_full_only_claims_still_measure_at_quick_size(cache, cid):
+    assert_not_failed_at_quick_size(cid, cache)
 
 
 @pytest.mark.parametrize("cid", SLOPES)

@@ -103,7 +103,8 @@ def _load(path: Path, meta: dict) -> dict:
 
 def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
               seeds: Optional[int] = None, out_dir=None, cache_dir=None,
-              echo=None, progress: Optional[bool] = False, first_root: int = 1) -> dict:
+              echo=None, progress: Optional[bool] = False, first_root: int = 1,
+              force: bool = False) -> dict:
     """Run the selected claims on roots ``first_root .. first_root + roots - 1`` and summarise.
 
     Writes ``out_dir/calibration.json`` after each (claim, root) when ``out_dir`` is given and
@@ -119,7 +120,7 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     claims = select(selectors)
     out = None if out_dir is None else check_out_dir(out_dir)
-    meta = {"size": size, "seeds_override": seeds, "version": __version__,
+    meta = {"size": size, "seeds_override": seeds, "version": __version__, "force": force,
             "code": code_fingerprint()}
     wanted = list(range(first_root, first_root + roots))
     path = None if out is None else out / "calibration.json"
@@ -146,7 +147,8 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
         for r in wanted:
             if r in have:
                 continue
-            v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, progress=progress, root=r)
+            v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, progress=progress, root=r,
+                          force=force)
             have[r] = record(v)
             done += 1
             write()

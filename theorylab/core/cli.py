@@ -52,6 +52,8 @@ def _cmd_list(args) -> int:
         print(f"{c.id.ljust(w)}  [{c.tag}] {c.check.kind:9s} {c.source}{extra}")
         if args.verbose:
             print(f"{' ' * w}  {c.statement}")
+            if c.calibration:
+                print(f"{' ' * w}  calibration: {c.calibration}")
             alts = c.alternatives()
             if alts:
                 print(f"{' ' * w}  declared alternatives: "
@@ -80,12 +82,15 @@ def _cmd_verify(args) -> int:
     verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
                       cache_dir=None if args.no_cache else cache, pdf=args.pdf,
                       progress=None if not args.quiet else False, root=args.root,
+                      force=args.run_full_only,
                       echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(verdicts))
     for v in verdicts:
         print(f"\n{v.claim_id} [{v.status}] {v.sentence}")
         if v.result is not None and v.result.uncertainty:
             print(f"  uncertainty: {v.result.uncertainty}")
+        if v.info.get("calibration"):
+            print(f"  calibration: {v.info['calibration']}")
         for c in v.controls:
             print(f"  control {c.name}: {'rejected' if c.rejected else 'NOT rejected'} "
                   f"({c.outcome}) -- {c.sentence}")
@@ -109,7 +114,7 @@ def _cmd_calibrate(args) -> int:
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
     doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
-                    cache_dir=None if args.no_cache else cache,
+                    cache_dir=None if args.no_cache else cache, force=args.run_full_only,
                     echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(doc))
     if out is not None:
@@ -141,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--root", type=_positive_int("--root", least=0), default=0,
                     help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pv.add_argument("--run-full-only", action="store_true",
+                    help="also run, at quick size, claims that need the full size (to see why)")
     pc = sub.add_parser("calibrate", help="pass and control-rejection rates over fresh root seeds")
     pc.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
     pc.add_argument("--roots", type=_positive_int("--roots"), required=True,
@@ -151,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--out", default=None, help="folder for calibration.json (resumed from)")
     pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pc.add_argument("--run-full-only", action="store_true",
+                    help="also run, at quick size, claims that need the full size (to see why)")
     pr = sub.add_parser("report", help="Markdown report from a results folder")
     pr.add_argument("dir")
     return p

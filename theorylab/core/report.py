@@ -62,6 +62,8 @@ def results_section(res: dict) -> list[str]:
         lines.append(f"*Verdict*: {c['status']}. {c.get('sentence', '')}")
         if c.get("uncertainty"):
             lines.append(f"*Uncertainty*: {c['uncertainty']}.")
+        if (c.get("info") or {}).get("calibration"):
+            lines.append(f"*Calibration*: {c['info']['calibration']}")
         alts = c.get("alternatives") or {}
         if alts:
             lines.append("*Declared alternatives*: " + "; ".join(

@@ -96,18 +96,19 @@ def decide(outcome: str, controls: Sequence[ControlResult]) -> tuple[str, str]:
 
 def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
               cache_dir=None, out_dir=None, pdf: bool = False,
-              progress: Optional[bool] = None, root: int = 0) -> Verdict:
+              progress: Optional[bool] = None, root: int = 0, force: bool = False) -> Verdict:
     """Run one claim and its controls at ``size`` on root seed set ``root``. Never raises for a
     simulation's outcome.
 
-    A claim that needs the full size is reported as skipped at quick size, with the reason.
+    A claim that needs the full size is reported as skipped at quick size, with the reason,
+    unless ``force`` (to see at quick size why it needs the full size).
     """
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     if seeds is not None and seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     kind = claim.check.kind
-    if size == "quick" and claim.needs_full:
+    if size == "quick" and claim.needs_full and not force:
         return Verdict(claim.id, kind, "skipped", sentence=f"skipped at quick size: {claim.needs_full}",
                        root=root)
     t0 = time.perf_counter()
@@ -133,7 +134,8 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
     sentence = r.sentence + (f"; {why}" if why else "")
     v = Verdict(claim.id, kind, status, r, sentence, controls, root=root,
                 sources=sorted(ctx.sweep.sources),
-                info={**m.info, "sweep": dict(ctx.sweep.stats),
+                info={**m.info, **({"calibration": claim.calibration} if claim.calibration else {}),
+                      "sweep": dict(ctx.sweep.stats),
                       "cell_wall_s": [round(w, 4) for w in ctx.sweep.wall.values()]})
     if out_dir is not None:
         path = Path(out_dir) / "figures" / claim.id.replace(".", "__")
@@ -150,7 +152,7 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
 
 def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optional[int] = None,
            out_dir=None, cache_dir=None, pdf: bool = False, progress: Optional[bool] = None,
-           echo=None, root: int = 0) -> list[Verdict]:
+           echo=None, root: int = 0, force: bool = False) -> list[Verdict]:
     """Run the selected claims (all when empty) on root seed set ``root``. Writes
     ``out_dir/results.json`` after each claim (atomically), so an interrupted run keeps what it
     finished."""
@@ -165,7 +167,7 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
         if echo:
             echo(f"running {claim.id} ...")
         v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
-                      progress=progress, root=root)
+                      progress=progress, root=root, force=force)
         verdicts.append(v)
         if out_dir is not None:
             write_results(out_dir, verdicts, claims, prov)

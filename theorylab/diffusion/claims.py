@@ -254,6 +254,11 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
 
 register(Claim(
     id="diffusion.ambient_independence",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 13/20 [0.43, 0.82], "
+                "inconclusive 7. At quick size the least-squares CI of a slope over 4 values of D "
+                "with 4 seeds is about as wide as the band (+-0.15) around a slope near 0; full size "
+                "fits 5 values of D with 16 seeds. Reproduce: theorylab calibrate "
+                "diffusion.ambient_independence --roots 20 --run-full-only"),
     title="The structured network's score error is flat in the ambient dimension D",
     statement=("At fixed n (2048) and d = 2, the structured network's score error has log-log slope "
                "in D within 0.15 of 0 over D = 8..64; the plain MLP score network's error grows "

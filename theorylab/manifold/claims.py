@@ -159,6 +159,12 @@ def _ordering_measure(ctx: Context, rough_circle: bool = False) -> Measurement:
 
 register(Claim(
     id="manifold.rate_ordered_by_d",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 2/20 [0.03, 0.30], "
+                "inconclusive 18; control equal_exponents rejected 18/20 [0.70, 0.97]. At quick size "
+                "the ratio's slope (about -0.13..-0.17) lies within a CI half-width of the band's "
+                "edge -0.1, so the CI keeps touching it (about 33 seeds would resolve a typical "
+                "root); full size has 32 seeds and n up to 16384. Reproduce: theorylab calibrate "
+                "manifold.rate_ordered_by_d --roots 20 --run-full-only"),
     title="The rate is ordered by the intrinsic dimension: d = 1 learns faster than d = 2",
     statement=("At beta = 1 the log-log slope in n of the d = 1 (circle) MSE is at least 0.1 below "
                "that of the d = 2 (torus) MSE, for k-NN and for Nadaraya-Watson: the slope of "

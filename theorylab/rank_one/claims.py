@@ -127,6 +127,10 @@ def _gd_measure(ctx: Context, which: str = "gd") -> Measurement:
 
 register(Claim(
     id="rank_one.gd_flat_in_d",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
+                "inconclusive 4. At quick size the least-squares CI over 4 values of d straddles the "
+                "band's edge on some roots; full size fits d = 32..1024 with 32 seeds. Reproduce: "
+                "theorylab calibrate rank_one.gd_flat_in_d --roots 20 --run-full-only"),
     title="Plain GD from a small start fits the noise: its MSE does not fall with d (about sigma^2/2)",
     statement=("GD on F(X) = 1/4 ||X X^T - Y||_F^2 (X in R^{d x d}, start 1e-3 N(0, 1/d)) ends "
                "near the positive part of Y and keeps about half the noise energy: the MSE of "
@@ -180,6 +184,12 @@ def _perturbed_measure(ctx: Context, kappa: float = KAPPA) -> Measurement:
 
 register(Claim(
     id="rank_one.perturbed_inverse_d",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 5/20 [0.11, 0.47], "
+                "inconclusive 15; control kappa_inside_bulk rejected 19/20 [0.76, 0.99]. At quick "
+                "size the derived finite-d tilts put the slope near the band's edge -0.85 and the "
+                "least-squares CI over 4 values of d straddles it; full size fits d = 32..1024, where"
+                " the tilts are smaller. Reproduce: theorylab calibrate rank_one.perturbed_inverse_d "
+                "--roots 20 --run-full-only"),
     title="Randomly perturbed GD reaches MSE O(sigma^2/d)",
     statement=("Perturbed GD, X <- X - eta grad F(X + W_k) with W_k i.i.d. N(0, xi^2) and "
                "(2d + 1) xi^2 = 2.5 sigma sqrt(d), estimates Y* by the average of X X^T over the "
@@ -221,6 +231,12 @@ def _gap_measure(ctx: Context, kappa: float = KAPPA) -> Measurement:
 
 register(Claim(
     id="rank_one.gap_grows_with_d",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 12/20 [0.39, 0.78], "
+                "inconclusive 8; control kappa_inside_bulk rejected 18/20 [0.70, 0.97]. At quick size"
+                " the derived finite-d tilts put the slope near the band's edge 0.7 and the least-"
+                "squares CI over 4 values of d straddles it; full size fits d = 32..1024, where the "
+                "tilts are smaller. Reproduce: theorylab calibrate rank_one.gap_grows_with_d --roots "
+                "20 --run-full-only"),
     title="The advantage of perturbed GD over GD grows linearly in d",
     statement=("On the same instances, MSE(GD) / MSE(perturbed GD) grows like d: its log-log "
                "slope in d is 1 within 0.3 (d = 16..128 at quick size)."),
@@ -327,6 +343,11 @@ def _sigma_measure(ctx: Context, fixed_threshold: bool = False) -> Measurement:
 
 register(Claim(
     id="rank_one.sigma_squared",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 11/20 [0.34, 0.74], "
+                "inconclusive 9. At quick size perturbed GD's slope sits near the band's edge 1.85 "
+                "(the derived sigma^3/d^(3/2) term) and its CI straddles it; full size measures at d "
+                "= 256, where that term is 8x smaller. Reproduce: theorylab calibrate "
+                "rank_one.sigma_squared --roots 20 --run-full-only"),
     title="Both errors scale as sigma^2",
     statement=("At fixed d (64 at quick size) the MSE of GD (last iterate) and of perturbed GD "
                "(kappa = 2.5, average) each have log-log slope 2 in sigma, within 0.15, over "
