@@ -82,7 +82,9 @@ def summarize(runs: dict) -> dict:
         rs = [r["controls"][c] for r in recs if c in r["controls"]]
         out["controls"][c] = {**_rate(sum(x["rejected"] for x in rs), len(rs)),
                               "outcomes": {o: sum(x["outcome"] == o for x in rs)
-                                           for o in ("passed", "inconclusive", "failed", "error")}}
+                                           for o in ("passed", "inconclusive", "failed", "error")},
+                              "failed_in_some_series_only": sum(x["outcome"] == "failed" and not x["rejected"]
+                                                                for x in rs)}
     alt_names = sorted({a for r in recs for a in r["alternatives"]})
     out["alternatives"] = {a: _rate(sum(bool(r["alternatives"].get(a)) for r in recs), n)
                            for a in alt_names}
@@ -168,8 +170,10 @@ def table(doc: dict, markdown: bool = False) -> str:
         return f"{x['count']}/{x['of']} [{lo:.2f}, {hi:.2f}]"
 
     rows = [("claim / control / alternative", "what is counted", "rate [Wilson 95%]", "other outcomes")]
+    roots = set(doc.get("roots", []))
     for cid, c in doc["claims"].items():
-        s = c["summary"]
+        # recomputed from the stored runs, so the table follows the current counting rules
+        s = summarize({int(r): rec for r, rec in c["runs"].items() if not roots or int(r) in roots})
         if not s["roots"]:
             rows.append((cid, "skipped at this size", "-", c.get("needs_full") or ""))
             continue
@@ -177,8 +181,10 @@ def table(doc: dict, markdown: bool = False) -> str:
                      f"inconclusive {s['inconclusive']['count']}, failed {s['failed']['count']}"))
         for name, x in s["controls"].items():
             o = x["outcomes"]
-            rows.append((f"  control {name}", "rejected", rate(x),
-                         ", ".join(f"{k} {v}" for k, v in o.items() if v and k != "failed")))
+            other = [f"{k} {v}" for k, v in o.items() if v and k != "failed"]
+            if x["failed_in_some_series_only"]:
+                other.append(f"failed in some series only {x['failed_in_some_series_only']}")
+            rows.append((f"  control {name}", "rejected", rate(x), ", ".join(other)))
         for name, x in s["alternatives"].items():
             rows.append((f"  alternative {name}", "excluded by the CI", rate(x), ""))
     if markdown:

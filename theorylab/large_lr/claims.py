@@ -348,9 +348,10 @@ register(Claim(
     id="large_lr.progressive_sharpening",
     calibration=("calibration over 20 fresh roots at quick size: passed 11/20 [0.34, 0.74], failed 9, "
                 "below the 19/20 target: on about half of the roots some seed's late sharpness "
-                "settles below 0.9 x 2/eta (down to 0.69): the edge-of-stability plateau ends on some"
-                " data draws, so 'every seed hovers within 10%' is not what this MLP does. Reproduce:"
-                " theorylab calibrate large_lr.progressive_sharpening --roots 20"),
+                "settles below 0.9 x 2/eta (down to 0.69), so 'every seed hovers within 10%' is not "
+                "what this MLP does on every data draw; why (the plateau ending once the loss is "
+                "small, or a flatter region) is not yet measured. Reproduce: theorylab calibrate "
+                "large_lr.progressive_sharpening --roots 20"),
     title="Progressive sharpening up to 2/eta, then the edge of stability",
     statement=("Full-batch GD (eta = 0.05) on a 3-hidden-layer tanh MLP (width 32, MSE, 256 "
                "synthetic points) starts with sharpness below half of 2/eta, sharpens, and in "
