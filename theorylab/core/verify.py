@@ -165,7 +165,8 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
     verdicts: list[Verdict] = []
     for claim in claims:
         if echo:
-            echo(f"running {claim.id} ...")
+            skip = size == "quick" and claim.needs_full and not force
+            echo(f"{'skipping' if skip else 'running'} {claim.id}{' (needs the full size)' if skip else ' ...'}")
         v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
                       progress=progress, root=root, force=force)
         verdicts.append(v)
