@@ -18,15 +18,30 @@ def cache_dir(tmp_path):
     return tmp_path / "cache"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory, request):
-    """A cell cache shared by one test module (its claims run once, its twins re-read them)."""
-    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1] + "-cache")
-
-
-@pytest.fixture(scope="module")
-def verdicts(cache, request):
-    """Every claim of the module's ``FAMILY`` at quick size, by id."""
+@pytest.fixture(scope="session")
+def family_runs(tmp_path_factory):
+    """``family -> (cell cache, {claim id: verdict})``: every claim of a family at quick size,
+    run once per session and shared by tests/test_claims.py and the family's own module."""
     from tests.helpers import family_verdicts
 
-    return family_verdicts(request.module.FAMILY, cache)
+    runs = {}
+
+    def get(family: str):
+        if family not in runs:
+            cache = tmp_path_factory.mktemp(f"{family}-cache")
+            runs[family] = (cache, family_verdicts(family, cache))
+        return runs[family]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def cache(family_runs, request):
+    """The cell cache of the module's ``FAMILY`` run (its claims ran once, tests re-read it)."""
+    return family_runs(request.module.FAMILY)[0]
+
+
+@pytest.fixture(scope="module")
+def verdicts(family_runs, request):
+    """Every claim of the module's ``FAMILY`` at quick size, by id."""
+    return family_runs(request.module.FAMILY)[1]

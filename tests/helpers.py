@@ -57,18 +57,6 @@ def assert_excludes_declared_alternatives(v) -> None:
             assert a.excluded, f"{v.claim_id}:{name} cannot tell the slope from {a.name}: {s.sentence}"
 
 
-def quick_claims(family: str, slopes: bool = False) -> list[str]:
-    """Ids of ``family``'s claims that run at quick size (only slope claims if ``slopes``)."""
-    from theorylab.core.claims import SlopeCheck
-
-    return [c.id for c in theorylab.claims(family) if not c.needs_full
-            and (not slopes or isinstance(c.check, SlopeCheck))]
-
-
-def full_only_claims(family: str) -> list[str]:
-    return [c.id for c in theorylab.claims(family) if c.needs_full]
-
-
 def assert_skipped_with_reason(v) -> None:
     """A claim whose evidence needs the full size is skipped at quick size, with its reason."""
     claim = theorylab.claims(v.claim_id)[0]

@@ -8,10 +8,6 @@ import pytest
 
 import theorylab
 from theorylab.core.verify import context
-from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
-                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
-                           quick_claims)
 from theorylab.core.claims import SlopeCheck
 from theorylab.large_lr import dynamics as dyn
 
@@ -35,35 +31,6 @@ def test_unknown_loss_is_a_clear_error():
 
 
 FAMILY = "large_lr"  # the conftest fixtures cache and verdicts run it
-CLAIMS = [c.id for c in theorylab.claims("large_lr")]
-RUN = quick_claims("large_lr")
-SLOPES = quick_claims("large_lr", slopes=True)
-FULL_ONLY = full_only_claims("large_lr")
-
-
-@pytest.mark.parametrize("cid", RUN)
-def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    assert_passed_with_control_rejected(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", FULL_ONLY)
-def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
-    assert_skipped_with_reason(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
-def test_full_only_claims_still_measure_at_quick_size(cache, cid):
-    assert_not_failed_at_quick_size(cid, cache)
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_pinned_slopes(verdicts, cid):
-    assert_slopes_pinned(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_real_measurement_excludes_each_declared_alternative(verdicts, cid):
-    assert_excludes_declared_alternatives(verdicts[cid])
 
 
 def test_critical_rate_excludes_near_misses_too(verdicts, cache):

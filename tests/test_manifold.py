@@ -10,10 +10,6 @@ import pytest
 import theorylab
 from theorylab.manifold import data, estimators as est, network as net
 from theorylab.manifold import simulations as sims
-from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
-                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
-                           quick_claims)
 
 KEY = jax.random.PRNGKey(5)
 
@@ -140,9 +136,6 @@ def test_intrinsic_dimension_must_be_below_D_and_cube_is_not_a_manifold():
 # ----------------------------------------------------------------------------------------
 FAMILY = "manifold"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("manifold")]
-RUN = quick_claims("manifold")
-SLOPES = quick_claims("manifold", slopes=True)
-FULL_ONLY = full_only_claims("manifold")
 
 
 def test_family_covers_the_issue():
@@ -151,35 +144,10 @@ def test_family_covers_the_issue():
                            "manifold.network_rate_in_n"}
 
 
-@pytest.mark.parametrize("cid", RUN)
-def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    assert_passed_with_control_rejected(verdicts[cid])
-
-
 def test_cube_control_grows_at_least_threefold(verdicts):
     """The issue's bar for the control: on cube data the network's MSE grows >= 3x over D."""
     c, = verdicts["manifold.network_ambient_independence"].controls
     assert c.measured >= 3.0, c
-
-
-@pytest.mark.parametrize("cid", FULL_ONLY)
-def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
-    assert_skipped_with_reason(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
-def test_full_only_claims_still_measure_at_quick_size(cache, cid):
-    assert_not_failed_at_quick_size(cid, cache)
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_pinned_slopes(verdicts, cid):
-    assert_slopes_pinned(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_real_measurement_excludes_each_declared_alternative(verdicts, cid):
-    assert_excludes_declared_alternatives(verdicts[cid])
 
 
 def test_full_size_network_rate_path_runs_end_to_end(tmp_path):

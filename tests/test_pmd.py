@@ -11,10 +11,6 @@ from scipy.optimize import linprog, minimize, minimize_scalar
 import theorylab
 from theorylab import pmd
 from theorylab.core import sweep as sweep_mod
-from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
-                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
-                           quick_claims)
 from theorylab.pmd import algorithms as alg
 from theorylab.pmd import simulations as sims
 
@@ -194,41 +190,12 @@ def test_one_compile_for_a_sweep_over_gamma_and_schedules():
 # ----------------------------------------------------------------------------------------
 FAMILY = "pmd"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("pmd")]
-RUN = quick_claims("pmd")
-SLOPES = quick_claims("pmd", slopes=True)
-FULL_ONLY = full_only_claims("pmd")
 
 
 def test_family_covers_the_issue():
     prefixes = {c.split(".")[0] for c in CLAIMS}
     assert prefixes == {"pmd", "hpmd", "bpmd", "rpmd", "spmd"}
     assert len(CLAIMS) == 15
-
-
-@pytest.mark.parametrize("cid", RUN)
-def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    assert_passed_with_control_rejected(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", FULL_ONLY)
-def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
-    assert_skipped_with_reason(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
-def test_full_only_claims_still_measure_at_quick_size(cache, cid):
-    assert_not_failed_at_quick_size(cid, cache)
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_pinned_slopes(verdicts, cid):
-    """Golden slopes of each claim and its control (see tests/helpers.py)."""
-    assert_slopes_pinned(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_real_measurement_excludes_each_declared_alternative(verdicts, cid):
-    assert_excludes_declared_alternatives(verdicts[cid])
 
 
 def test_hybrid_sampling_converges_where_on_policy_stalls():

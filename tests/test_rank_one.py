@@ -11,10 +11,6 @@ import theorylab
 from theorylab import rank_one as r1
 from theorylab.core import sweep as sweep_mod
 from theorylab.rank_one import simulations as sims
-from tests.helpers import (assert_excludes_declared_alternatives,
-                           assert_passed_with_control_rejected, assert_not_failed_at_quick_size,
-                           assert_skipped_with_reason, assert_slopes_pinned, full_only_claims,
-                           quick_claims)
 
 KEY = jax.random.PRNGKey(11)
 
@@ -149,37 +145,9 @@ def test_noise_free_instance_with_explicit_steps_is_fine():
 # ----------------------------------------------------------------------------------------
 FAMILY = "rank_one"  # the conftest fixtures cache and verdicts run it
 CLAIMS = [c.id for c in theorylab.claims("rank_one")]
-RUN = quick_claims("rank_one")
-SLOPES = quick_claims("rank_one", slopes=True)
-FULL_ONLY = full_only_claims("rank_one")
 
 
 def test_family_covers_the_issue():
     assert set(CLAIMS) == {"rank_one.gd_flat_in_d", "rank_one.perturbed_inverse_d",
                            "rank_one.sigma_squared", "rank_one.soft_threshold",
                            "rank_one.gap_grows_with_d"}
-
-
-@pytest.mark.parametrize("cid", RUN)
-def test_claim_passes_and_control_is_rejected(verdicts, cid):
-    assert_passed_with_control_rejected(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", FULL_ONLY)
-def test_claims_needing_full_size_are_skipped_with_their_reason(verdicts, cid):
-    assert_skipped_with_reason(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", [c for c in FULL_ONLY if c != "manifold.network_rate_in_n"])
-def test_full_only_claims_still_measure_at_quick_size(cache, cid):
-    assert_not_failed_at_quick_size(cid, cache)
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_pinned_slopes(verdicts, cid):
-    assert_slopes_pinned(verdicts[cid])
-
-
-@pytest.mark.parametrize("cid", SLOPES)
-def test_real_measurement_excludes_each_declared_alternative(verdicts, cid):
-    assert_excludes_declared_alternatives(verdicts[cid])
