@@ -92,3 +92,9 @@ def test_calibrate_writes_rates_with_wilson_intervals_and_resumes(tmp_path, caps
     assert main(["report", str(out)]) == 0
     text = (out / "report.md").read_text()
     assert "Calibration" in text and "control below_critical" in text and "[0.34, 1.00]" in text
+    # another claim calibrated into the same file is added; the first one's runs are kept
+    assert main(["calibrate", "large_lr.imbalance_identity", "--roots", "1", "-q", "--run-full-only",
+                 "--out", str(out)]) == 0
+    doc = json.loads((out / "calibration.json").read_text())
+    assert list(doc["claims"]["large_lr.critical_rate"]["runs"]) == ["1", "2"]
+    assert list(doc["claims"]["large_lr.imbalance_identity"]["runs"]) == ["1"]

@@ -91,16 +91,21 @@ def summarize(runs: dict) -> dict:
     return out
 
 
-def _load(path: Path, meta: dict) -> dict:
+def _load(path: Path, meta: dict) -> tuple[dict, dict]:
+    """``({claim: {root: record}}, {claim: stored entry})`` from an earlier calibration.json
+    of the same size, seed count and version; runs made by other code are dropped (each run
+    stores the fingerprint of core and its family)."""
     if not path.exists():
-        return {}
+        return {}, {}
     try:
         old = json.loads(path.read_text())
     except (OSError, ValueError):
-        return {}
+        return {}, {}
     if old.get("format") != FORMAT or old.get("meta") != meta:
-        return {}  # another size, seed count or code version: start afresh
-    return {cid: {int(r): rec for r, rec in c.get("runs", {}).items()} for cid, c in old.get("claims", {}).items()}
+        return {}, {}  # another size, seed count or version: start afresh
+    claims = old.get("claims", {})
+    return ({cid: {int(r): rec for r, rec in c.get("runs", {}).items()} for cid, c in claims.items()},
+            claims)
 
 
 def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
@@ -110,7 +115,8 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
     """Run the selected claims on roots ``first_root .. first_root + roots - 1`` and summarise.
 
     Writes ``out_dir/calibration.json`` after each (claim, root) when ``out_dir`` is given and
-    resumes from it. Returns the calibration document.
+    resumes from it. Claims of the file that are not selected are kept as they are, so one
+    file can be filled family by family. Returns the calibration document.
     """
     from theorylab import __version__
 
@@ -122,23 +128,30 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     claims = select(selectors)
     out = None if out_dir is None else check_out_dir(out_dir)
-    meta = {"size": size, "seeds_override": seeds, "version": __version__, "force": force,
-            "code": code_fingerprint()}
+    meta = {"size": size, "seeds_override": seeds, "version": __version__, "force": force}
     wanted = list(range(first_root, first_root + roots))
     path = None if out is None else out / "calibration.json"
-    runs = {} if path is None else _load(path, meta)
+    runs, kept = ({}, {}) if path is None else _load(path, meta)
+    codes = {c.id: code_fingerprint(c.family) for c in claims}
+    for c in claims:  # runs of this claim made by other code are not evidence about this code
+        runs[c.id] = {r: x for r, x in runs.get(c.id, {}).items() if x.get("code") == codes[c.id]}
+    selected = {c.id for c in claims}
     prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors))
     t_start = time.perf_counter()
     doc: dict = {}
 
     def write():
         nonlocal doc
-        doc = {"format": FORMAT, "meta": meta, "roots": wanted, "provenance": {**prov, "wall_s": round(time.perf_counter() - t_start, 1)},
-               "claims": {c.id: {"tag": c.tag, "kind": c.check.kind, "needs_full": c.needs_full,
-                                 "runs": {str(r): rec for r, rec in sorted(runs.get(c.id, {}).items())},
-                                 "summary": summarize({r: x for r, x in runs.get(c.id, {}).items()
-                                                       if r in wanted})}
-                          for c in claims if c.id in runs}}
+        entries = {cid: e for cid, e in kept.items() if cid not in selected}
+        entries.update({c.id: {"tag": c.tag, "kind": c.check.kind, "needs_full": c.needs_full,
+                               "code": codes[c.id],
+                               "runs": {str(r): rec for r, rec in sorted(runs.get(c.id, {}).items())},
+                               "summary": summarize({r: x for r, x in runs.get(c.id, {}).items()
+                                                     if r in wanted})}
+                        for c in claims if runs.get(c.id)})
+        doc = {"format": FORMAT, "meta": meta, "roots": wanted,
+               "provenance": {**prov, "wall_s": round(time.perf_counter() - t_start, 1)},
+               "claims": dict(sorted(entries.items()))}
         if path is not None:
             atomic_write_json(path, doc)
 
@@ -151,7 +164,7 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
                 continue
             v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, progress=progress, root=r,
                           force=force)
-            have[r] = record(v)
+            have[r] = {**record(v), "code": codes[claim.id]}
             done += 1
             write()
             if echo:

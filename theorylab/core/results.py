@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import io
 import json
 import os
@@ -10,7 +11,7 @@ import platform
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 import numpy as np
 
@@ -73,17 +74,30 @@ def git_commit(start: Path | None = None) -> str | None:
     return out.stdout.strip() + ("+dirty" if dirty else "")
 
 
-def code_fingerprint() -> str:
-    """A short hash of the installed theorylab sources: results computed by other code are not
-    resumed from."""
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(family: Optional[str] = None) -> str:
+    """A short hash of the theorylab sources that decide a result: ``core`` and the top-level
+    modules, plus one family package when ``family`` is given (every package when it is not).
+    Cached cells and calibration runs made by other code are not reused. Read once per process:
+    the process runs the code it imported, even if the files change under it."""
     import hashlib
 
     root = Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     for f in sorted(root.rglob("*.py")):
-        h.update(str(f.relative_to(root)).encode())
+        rel = f.relative_to(root)
+        top = rel.parts[0] if len(rel.parts) > 1 else None
+        if family is not None and top not in (None, "core", family):
+            continue
+        h.update(str(rel).encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def family_of(module: str) -> Optional[str]:
+    """``theorylab.pmd.simulations`` -> ``pmd``; None outside a family package."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "theorylab" and parts[1] != "core" else None
 
 
 def provenance(**extra) -> dict:

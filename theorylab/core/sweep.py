@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .results import load_arrays, save_arrays
+from .results import code_fingerprint, family_of, load_arrays, save_arrays
 
 Simulation = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
 
@@ -310,6 +310,8 @@ class Sweep:
         """
         from theorylab import __version__
 
+        # cached cells made by other code (core or the simulation's family) are not reused
+        version = f"{__version__}+{code_fingerprint(family_of(getattr(sim, '__module__', '') or ''))}"
         name = name or getattr(sim, "__qualname__", "simulation")
         cells = self.cells(name, configs, seeds, stream)
         self.sources.add((self.claim_id.split("/")[0] if not self.memo else self.claim_id,
@@ -317,7 +319,7 @@ class Sweep:
         prog = Progress(f"{self.claim_id} [{name}]", len(cells), self.progress)
 
         def work(cell: Cell):
-            digest = cell.digest(__version__)
+            digest = cell.digest(version)
             if self.memo and digest in _MEMO:
                 self.stats["memo_hits"] += 1
                 prog.step("(shared)")
@@ -330,7 +332,7 @@ class Sweep:
         def _work(cell: Cell):
             path = None
             if self.cache_dir is not None:
-                path = Path(self.cache_dir) / f"{cell.digest(__version__)}.npz"
+                path = Path(self.cache_dir) / f"{cell.digest(version)}.npz"
                 if path.exists():
                     try:
                         out = load_arrays(path)
@@ -342,7 +344,7 @@ class Sweep:
             t0 = time.perf_counter()
             threads = self.threads if self.threads is not None else default_threads()
             out = run_cell(sim, cell, self.chunk, threads)
-            self.wall[cell.digest(__version__)] = time.perf_counter() - t0
+            self.wall[cell.digest(version)] = time.perf_counter() - t0
             self.stats["computed"] += 1
             if path is not None:
                 save_arrays(path, out)
