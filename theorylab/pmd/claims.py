@@ -73,42 +73,70 @@ def _semilog(y: np.ndarray, floor: float = GAP_FLOOR, info: dict | None = None) 
 # ----------------------------------------------------------------------------------------
 # pmd.johnson_bound  [literature]
 # ----------------------------------------------------------------------------------------
+ETA_CAP = 1e10  # algorithms.pmd's step cap; iterations after a capped step break the rule
+
+
 def _johnson_measure(ctx: Context, schedule: str = "adaptive", divs=("kl", "euclidean")) -> Measurement:
+    """Gap against the bound on Garnets (every divergence and gamma) and on the hard chain
+    (gamma = 0.9): ``upper`` everywhere; ``lower`` (a quarter of the bound <= the gap) on the
+    chain for k = 1..``lower_k``. Iterations at or after a capped step are not counted."""
     p = ctx.params
-    cells = [({**GARNET, "steps": p["steps"], "divergence": dv}, _pmd_dyn(g, schedule, c0=p["c0"]))
-             for dv in divs for g in p["gammas"]]
+    cells = [({**GARNET, "steps": p["steps"], "divergence": dv, "instance": inst},
+              _pmd_dyn(g, schedule, c0=p["c0"]))
+             for inst, gs in (("garnet", p["gammas"]), ("chain", (p["chain_gamma"],)))
+             for dv in divs for g in gs]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="garnet")
     m = Measurement(total=ctx.seeds * len(cells))
     k = np.arange(p["steps"] + 1)
+    worst = {}
     for (st, dy), o in zip(cells, outs):
-        g, name = dy["gamma"], f"{st['divergence']}, gamma={dy['gamma']}"
+        g, name = dy["gamma"], f"{st['instance']}, {st['divergence']}, gamma={dy['gamma']}"
         gap = o["gap_inf"]
-        m.values[name] = gap
-        m.reference[name] = g**k * (gap[:, :1] + p["c0"] / (1 - g) ** 2)
-        m.info[f"largest step, {name}"] = float(o["eta"].max())  # below the 1e10 cap: rule intact
-    m.info.update(schedule=schedule, c0=p["c0"], steps=p["steps"])
+        bound = g**k * (gap[:, :1] + p["c0"] / (1 - g) ** 2)
+        intact = np.cumsum(o["eta"] >= ETA_CAP, axis=1) == 0
+        counted = intact & (k >= 1)  # k = 0 holds by definition
+        m.values[f"upper: {name}"] = gap
+        m.reference[f"upper: {name}"] = bound
+        m.mask[f"upper: {name}"] = counted
+        worst[name] = float(np.max(np.where(counted, gap / bound, 0.0)))
+        if st["instance"] == "chain":
+            low = counted & (k <= p["lower_k"])
+            m.values[f"lower: {name}"] = bound / 4
+            m.reference[f"lower: {name}"] = gap
+            m.mask[f"lower: {name}"] = low
+            worst[f"smallest gap / bound, k <= {p['lower_k']}, {name}"] = float(
+                np.min(np.where(low, gap / bound, np.inf)))
+        m.info[f"iterations with a capped step, {name}"] = int((~intact).sum())
+    m.info.update(schedule=schedule, c0=p["c0"], steps=p["steps"], worst_gap_over_bound=worst)
     return m
 
 
 register(Claim(
     id="pmd.johnson_bound",
-    title="Adaptive-step PMD: ||V* - V^pi_k|| <= gamma^k (||V* - V^pi_0|| + c0/(1-gamma)^2)",
-    statement=("PMD with the step eta_k = max_s D(greedy_k(s), pi_k(s)) / (c0 gamma^(2(k+1))) "
-               "satisfies ||V* - V^{pi_k}||_inf <= gamma^k (||V* - V^{pi_0}||_inf + c0/(1-gamma)^2) "
-               "at every iteration k and on every instance, for the KL and the Euclidean "
-               "divergence (Garnet MDPs, gamma = 0.9 and 0.99)."),
-    source=f"{JPR}, Theorem (exact PMD, adaptive steps)",
+    title="Adaptive-step PMD: ||V* - V^pi_k|| <= gamma^k (||V* - V^pi_0|| + c0/(1-gamma)^2), tight on a chain",
+    statement=("PMD with the step eta_k = max_s D(greedy_k(s), pi_k(s)) / (c0 gamma^(2(k+1))), "
+               "c0 = 1e-3, satisfies ||V* - V^{pi_k}||_inf <= gamma^k (||V* - V^{pi_0}||_inf + "
+               "c0/(1-gamma)^2) at every iteration k >= 1 and on every instance, for the KL and the "
+               "Euclidean divergence (Garnet MDPs, gamma = 0.9 and 0.99; our hard chain, gamma = "
+               "0.9). With c0 this small the bound is about gamma^k ||V* - V^{pi_0}||, and the rate "
+               "gamma cannot be improved: on the chain, where improvement travels one state per "
+               "iteration, the gap stays above a quarter of the bound for k = 1..8."),
+    source=f"{JPR}, Theorem (exact PMD, adaptive steps; the rate is optimal). The chain is our "
+           "hard instance, not theirs",
     tag="literature",
     bound=Bound("gamma**k*(g0 + c0/(1-gamma)**2)", paper=JPR, theorem="exact PMD, adaptive steps",
                 tag="literature"),
     # rel 1e-9: float64 room for evaluating gamma^k; abs: the rounding of an exact value gap at
-    # gamma = 0.99 (_value_slack, 4e-11), far below the bound's smallest value (~1e-5 * 100).
+    # gamma = 0.99 (_value_slack, 4e-11). Lower side: 1/4 and k <= 8 were fixed from one
+    # exploratory run on the chain (gap/bound 0.69, 0.62, 0.44 at k = 1, 5, 10; the wave reaches
+    # the far end near k = 12 from the uniform start, after which the gap is 0).
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.99), min_count=100),
     measure=_johnson_measure,
-    controls=[Control("constant_step", "a constant step eta = 1 (no adaptive growth) falls "
-                      "behind the gamma^k envelope", lambda ctx: _johnson_measure(ctx, "constant", ("kl",)))],
-    sizes={"quick": {"steps": 100, "c0": 1.0, "gammas": (0.9, 0.99)},
-           "full": {"steps": 300, "c0": 1.0, "gammas": (0.9, 0.99)}},
+    controls=[Control("constant_step", "a constant step eta = 1: the same PMD without the "
+                      "adaptive growth falls behind the gamma^k envelope",
+                      lambda ctx: _johnson_measure(ctx, "constant", ("kl",)))],
+    sizes={"quick": {"steps": 100, "c0": 1e-3, "gammas": (0.9, 0.99), "chain_gamma": 0.9, "lower_k": 8},
+           "full": {"steps": 300, "c0": 1e-3, "gammas": (0.9, 0.99), "chain_gamma": 0.9, "lower_k": 8}},
     seeds={"quick": 64, "full": 512},
     figure=figs.gap_curves_figure,
     family=FAMILY,
@@ -178,32 +206,38 @@ def _geometric_measure(ctx: Context, schedule: str = "geometric") -> Measurement
     o = _plain_run(ctx, schedule, 1.0)
     f = o["f_gap"]
     k = np.arange(f.shape[1])
-    # Our derived envelope gamma^k (gap_0 + D_0/(gamma eta_0)) (proofs_check), for the report.
-    env = p["gamma"] ** k * (f[:, :1] + o["kl_star"][:, :1] / p["gamma"])
-    m = _semilog(f, info={"schedule": schedule, "eta0": 1.0,
-                          "worst_gap_over_envelope": float(np.max(f / env)) if schedule == "geometric" else None})
+    m = Measurement(values={"gap": f}, total=f.shape[0], info={"schedule": schedule, "eta0": 1.0})
+    # the derived envelope gamma^k (gap_0 + D_0/(gamma eta_0)) (proofs_check/pmd.py), eta_0 = 1
+    m.reference["gap"] = p["gamma"] ** k * (f[:, :1] + o["kl_star"][:, :1] / p["gamma"])
+    m.mask["gap"] = np.broadcast_to(k >= 1, f.shape)  # k = 0 holds by definition
+    m.info["worst gap / envelope at k = 1, 10, 50"] = [float(np.max(f[:, j] / m.reference["gap"][:, j]))
+                                                       for j in (1, 10, 50) if j < f.shape[1]]
     m.extra["f_gap"] = f
     return m
 
 
 register(Claim(
     id="pmd.geometric_steps_linear",
-    title="PMD with steps growing as 1/gamma^k converges linearly, at least at rate gamma",
-    statement=("Unregularised KL-PMD with eta_k = eta_0 / gamma^k (eta_0 = 1) has "
-               "f(pi_k) - f(pi*) <= C gamma^k: the log-gap's fitted slope in k (over the "
-               "iterations where every instance's gap exceeds 1e-11) is at most log gamma."),
-    source=f"{XIAO}, Theorem (NPG/PMD with geometrically increasing steps); {LAN}",
-    tag="literature",
-    bound=Bound("gamma**k", paper=XIAO, theorem="linear rate with eta_k+1 >= eta_k / gamma",
-                tag="literature"),
-    # tol 0: see the module docstring (measured slopes are ~3x steeper than log gamma).
-    # Alternative: a contraction by sqrt(gamma) per step (a halved rate, what a proof that loses
-    # a square root in the step-size condition would give).
-    check=SlopeCheck(side="upper", tol=0.0, wrt="k", log_x=False, bound_values={"gamma": 0.9},
-                     window={"min_points": 3}, alternatives={"sqrt(gamma) per step": 0.5 * np.log(0.9)}),
+    title="PMD with steps growing as 1/gamma^k: gap_k <= gamma^k (gap_0 + D_0/(gamma eta_0))",
+    statement=("Unregularised KL-PMD with eta_k = eta_0 / gamma^k (eta_0 = 1) satisfies "
+               "f(pi_k) - f(pi*) <= gamma^k (f(pi_0) - f(pi*) + E_nu* KL(pi*||pi_0) / (gamma eta_0)) "
+               "at every k = 1..100 on every instance: linear convergence at rate gamma with an "
+               "explicit constant, checked pointwise. The linear rate is Xiao's; the constant "
+               "1/(gamma eta_0) is our derivation (proofs_check/pmd.py), tighter than the "
+               "1/((1-gamma) eta_0) we recall from the literature."),
+    source=f"{XIAO}, Theorem (NPG/PMD with geometrically increasing steps); constant derived in "
+           "proofs_check/pmd.py",
+    tag="derived",
+    bound=Bound("gamma**k*(g0 + D0/(gamma*eta0))", paper=XIAO,
+                theorem="linear rate with eta_k+1 >= eta_k / gamma; constant derived", tag="derived"),
+    # abs: _value_slack(0.9) for the rounding of an exact gap; rel 1e-9 for evaluating gamma^k.
+    # The envelope is tight at k = 1 (measured worst ratio ~0.63) and loosens later, as a
+    # worst-case envelope must on random instances.
+    check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.9), min_count=100),
     measure=_geometric_measure,
-    controls=[Control("constant_step", "a constant step eta = 1 (Xiao's sublinear regime) "
-                      "does not reach rate gamma", lambda ctx: _geometric_measure(ctx, "constant"))],
+    controls=[Control("constant_step", "a constant step eta = 1 (Xiao's sublinear regime): the "
+                      "same algorithm without the growing steps",
+                      lambda ctx: _geometric_measure(ctx, "constant"))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=FAMILY,
@@ -252,41 +286,52 @@ register(Claim(
 # ----------------------------------------------------------------------------------------
 # pmd.inexact_floor  [literature]
 # ----------------------------------------------------------------------------------------
-def _inexact_measure(ctx: Context, with_floor: bool = True, noises=None) -> Measurement:
+def _inexact_measure(ctx: Context, with_floor: bool = True, errors=None) -> Measurement:
+    """Adaptive-step PMD whose Q carries the least favourable error of sup-norm b: +b on the
+    optimal actions, -b elsewhere (``algorithms.pmd``'s ``bias``)."""
     p = ctx.params
     g = p["gamma"]
-    noises = p["noises"] if noises is None else noises
-    cells = [({**GARNET, "steps": p["steps"]}, _pmd_dyn(g, "adaptive", c0=p["c0"], noise=b)) for b in noises]
+    errors = p["errors"] if errors is None else errors
+    cells = [({**GARNET, "steps": p["steps"]}, _pmd_dyn(g, "adaptive", c0=p["c0"], bias=b)) for b in errors]
     outs = ctx.sweep.run(sims.pmd_garnet, cells, ctx.seeds, stream="garnet")
     k = np.arange(p["steps"] + 1)
     m = Measurement(total=ctx.seeds * len(cells))
+    half = p["steps"] // 2
     for (_, dy), o in zip(cells, outs):
-        b, name = dy["noise"], f"b={dy['noise']}"
+        b, name = dy["bias"], f"b={dy['bias']}"
         gap = o["gap_inf"]
         floor = 4 * b / (1 - g) ** 2
         m.values[name] = gap
         m.reference[name] = g**k * (gap[:, :1] + p["c0"] / (1 - g) ** 2) + (floor if with_floor else 0.0)
-        m.info[f"final gap / floor, {name}"] = float(np.max(gap[:, -1]) / floor)
+        m.mask[name] = np.broadcast_to(k >= 1, gap.shape)
+        level = gap[:, half:].mean(1)
+        m.info[f"floor (mean gap over k >= {half}) / (4b/(1-gamma)^2), {name}: median, max"] = [
+            float(np.median(level) / floor), float(np.max(level) / floor)]
+        m.info[f"instances with a floor above 1e-12, {name}"] = int((level > 1e-12).sum())
     return m
 
 
 register(Claim(
     id="pmd.inexact_floor",
-    title="PMD with Q errors of size b levels off below 4b/(1-gamma)^2",
-    statement=("Adaptive-step KL-PMD whose Q estimates carry i.i.d. U[-b, b] errors "
-               "(b in {1e-3, 1e-2}) satisfies ||V* - V^{pi_k}||_inf <= gamma^k (||V* - V^{pi_0}|| + "
-               "c0/(1-gamma)^2) + 4b/(1-gamma)^2 at every k on every instance."),
+    title="PMD with adversarial Q errors of size b levels off below 4b/(1-gamma)^2",
+    statement=("Adaptive-step KL-PMD (c0 = 1e-3) whose Q estimates carry the least favourable "
+               "error of sup-norm b (+b on the optimal actions, -b on the others; b in {0.03, 0.1, "
+               "0.3}) satisfies ||V* - V^{pi_k}||_inf <= gamma^k (||V* - V^{pi_0}|| + c0/(1-gamma)^2) "
+               "+ 4b/(1-gamma)^2 at every k >= 1 on every instance. A consistency check: every "
+               "instance does level off at a floor, but the floor is about 30x below 4b/(1-gamma)^2 "
+               "on Garnet MDPs (it is at most about b/(1-gamma) there), and it grows faster than "
+               "linearly in b at small b, as it must when few action gaps are below 2b."),
     source=f"{JPR}, inexact PMD",
     tag="literature",
     bound=Bound("gamma**k*(g0 + c0/(1-gamma)**2) + 4*b/(1-gamma)**2", paper=JPR,
                 theorem="inexact PMD", tag="literature"),
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.9), min_count=100),
     measure=_inexact_measure,
-    controls=[Control("no_floor", "the exact-Q bound (no 4b/(1-gamma)^2 term) on the b = 1e-2 "
-                      "runs: errors do stop the convergence",
-                      lambda ctx: _inexact_measure(ctx, with_floor=False, noises=(1e-2,)))],
-    sizes={"quick": {"steps": 100, "gamma": 0.9, "c0": 1.0, "noises": (1e-3, 1e-2)},
-           "full": {"steps": 300, "gamma": 0.9, "c0": 1.0, "noises": (1e-4, 1e-3, 1e-2)}},
+    controls=[Control("no_floor", "the exact-Q bound (no 4b/(1-gamma)^2 term) on the same "
+                      "adversarial runs: the errors do stop the convergence",
+                      lambda ctx: _inexact_measure(ctx, with_floor=False))],
+    sizes={"quick": {"steps": 100, "gamma": 0.9, "c0": 1e-3, "errors": (0.03, 0.1, 0.3)},
+           "full": {"steps": 300, "gamma": 0.9, "c0": 1e-3, "errors": (0.01, 0.03, 0.1, 0.3)}},
     seeds={"quick": 64, "full": 512},
     family=FAMILY,
 ))
@@ -322,7 +367,9 @@ register(Claim(
     title="Homotopic PMD converges linearly, at least at rate gamma",
     statement=("HPMD (" + HPMD_NOTE + ") has an unregularised gap f(pi_k) - f(pi*) whose "
                "log's fitted slope in k, over the iterations where every gap exceeds 1e-11, is "
-               "at most log gamma."),
+               "at most log gamma. A consistency check, not a tight one: the abstract gives no "
+               "rate, and the measured slope (about -0.31) is three times steeper than the "
+               "threshold log gamma = -0.105, so the check shows linear convergence, not its rate."),
     # The abstract says "linear"; the rate gamma used as the threshold is our prediction.
     source=f"{HPMD} (abstract: linear convergence; the rate gamma is our threshold)",
     tag="expected",
@@ -340,27 +387,46 @@ register(Claim(
 
 
 def _superlinear_measure(ctx: Context, method: str = "hpmd") -> Measurement:
+    """``-log m_k`` over the second half of the run (the local phase), one row per instance:
+    its log grows linearly in k with slope r when ``m_k ~ exp(-C e^(r k))``."""
     o = _hpmd_run(ctx, method=method)
-    m = Measurement(values={"last_log10_ratio": o["last_log10_ratio"]}, total=ctx.seeds,
-                    extra={"log_m": o["log_m"]})
-    m.info = {"method": method, "median log10 m_K": float(np.median(o["log_m"][:, -1]) / np.log(10))}
+    log_m = o["log_m"]
+    k = np.arange(log_m.shape[1], dtype=float)
+    start = ctx.params["steps"] // 2
+    m = Measurement(x=k[start:], y=-log_m[:, start:], total=ctx.seeds,
+                    info={"method": method, "window": f"k = {start}..{int(k[-1])} (second half)",
+                          "xlabel": "iteration k", "ylabel": "-log m_k",
+                          "median log10 m_K": float(np.median(log_m[:, -1]) / np.log(10)),
+                          "median last log10 ratio": float(np.median(o["last_log10_ratio"]))})
+    m.extra["log_m"] = log_m
     return m
 
 
+LOG_G = float(np.log(0.9))
+
 register(Claim(
     id="hpmd.superlinear",
-    title="Homotopic PMD: the non-optimal mass ratio m_{k+1}/m_k tends to 0 (superlinear)",
+    title="Homotopic PMD: -log m_k grows like gamma^(-2k), twice the doubly-log rate of plain PMD",
     statement=("For HPMD (" + HPMD_NOTE + ") the non-optimal mass m_k = E_nu* sum_{a not in "
-               "A*(s)} pi_k(a|s), followed in log space, has m_{K+1}/m_K <= 1e-2 at the last "
-               "iteration on every instance."),
-    source=f"{HPMD} (abstract: local superlinear convergence)",
-    tag="abstract",
-    # 1e-2 is a round 'far below any fixed linear rate': constant-step PMD keeps the ratio near
-    # exp(-eta * action gap) ~ 0.5-0.99 (measured in the control); HPMD's is 10^(-60000).
-    check=LimitCheck(intervals={"last_log10_ratio": (-np.inf, -2.0)}, min_count=8),
+               "A*(s)} pi_k(a|s), followed in log space, converges superlinearly: log(-log m_k) "
+               "grows linearly in k over the second half of the run (k = 50..100) with a fitted "
+               "slope of at least 1.5 |log gamma|. Our derivation from the recalled schedule "
+               "(eta_k grows like gamma^(-2k), and -log m_k like the sum of the steps) predicts "
+               "2 |log gamma|; plain PMD with steps growing like gamma^(-k), which is superlinear "
+               "too, predicts |log gamma|."),
+    source=f"{HPMD} (abstract: local superlinear convergence; the doubly-log rate is our derivation "
+           "from the recalled schedule)",
+    tag="expected",
+    # Lower-sided: the homotopy's claim is a faster doubly-log rate. The band's edge 1.5|log g|
+    # lies halfway between the derived rate and the nearest competitor's |log g|, fixed before
+    # measuring. Window: the second half of the run, where every planted optimal set is found.
+    check=SlopeCheck(predicted=-2 * LOG_G, side="lower", tol=-0.5 * LOG_G, log_x=False,
+                     window={"min_points": 10},
+                     alternatives={"|log gamma| (steps growing like gamma^-k)": -LOG_G}),
     measure=_superlinear_measure,
-    controls=[Control("plain_pmd_constant_step", "plain PMD with a constant step eta = 1 keeps "
-                      "a constant ratio", lambda ctx: _superlinear_measure(ctx, "pmd_constant"))],
+    controls=[Control("plain_pmd_geometric_steps", "plain KL PMD with steps eta_0/gamma^k: "
+                      "superlinear as well, with a doubly-log rate |log gamma|",
+                      lambda ctx: _superlinear_measure(ctx, "pmd_geometric"))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 200, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     figure=figs.superlinear_figure,
@@ -412,23 +478,36 @@ register(Claim(
 ))
 
 
-def _exact_measure(ctx: Context, divergence: str = "euclidean") -> Measurement:
-    o = _hpmd_run(ctx, divergence=divergence)
-    return Measurement(values={"first_exact_iteration": o["first_exact"].astype(float)},
-                       total=ctx.seeds, info={"divergence": divergence})
+def _exact_measure(ctx: Context, method: str = "hpmd") -> Measurement:
+    o = _hpmd_run(ctx, method=method, divergence="euclidean")
+    return Measurement(values={"first_exact_iteration": o["first_exact"].astype(float),
+                               "distance_to_limit_policy": o["dist_limit"]},
+                       total=ctx.seeds, info={"divergence": "euclidean", "method": method})
 
+
+LIMIT_TOL = 1e-3
 
 register(Claim(
     id="hpmd.finite_time_exact",
-    title="Homotopic PMD with the Euclidean divergence puts zero mass on non-optimal actions in finite time",
-    statement=("HPMD with the squared-Euclidean divergence (a simplex projection per state) "
-               "reaches exactly zero non-optimal mass within K = 100 iterations on every instance."),
-    source=f"{HPMD} (abstract: some Bregman divergences converge exactly in finite time)",
+    title="Euclidean homotopic PMD is exactly optimal in finite time, at the homotopy's limit policy",
+    statement=("HPMD with the squared-Euclidean divergence (a simplex projection per state, Q of "
+               "the tau_k-regularised MDP) reaches exactly zero non-optimal mass within K = 100 "
+               "iterations on every instance, and its last iterate is within 1e-3 (sup norm) of "
+               "the optimal policy of least discounted regulariser 1/2 ||pi(s) - uniform||^2 "
+               "(computed independently by value iteration restricted to the optimal actions), "
+               "the Euclidean analogue of the maximal-entropy limit."),
+    source=f"{HPMD} (abstract: some Bregman divergences converge exactly in finite time; the "
+           "Euclidean limit policy is our analogue of the abstract's maximal-entropy limit)",
     tag="abstract",
-    check=LimitCheck(intervals={"first_exact_iteration": (0.0, 100.0)}, min_count=8),
+    # 1e-3: the measured distance is at most ~1e-5 (rounding of the tied Q values times steps
+    # ~1e9); Euclidean PMD without the homotopy stops at an arbitrary optimal policy, measured
+    # 0.02-0.12 away. Exactness alone does not separate them: both reach zero mass in finite time.
+    check=LimitCheck(intervals={"first_exact_iteration": (0.0, 100.0),
+                                "distance_to_limit_policy": (0.0, LIMIT_TOL)}, min_count=8),
     measure=_exact_measure,
-    controls=[Control("kl_divergence", "the KL update keeps every action's probability positive",
-                      lambda ctx: _exact_measure(ctx, "kl"))],
+    controls=[Control("euclidean_pmd_geometric_steps", "Euclidean PMD with steps eta_0/gamma^k "
+                      "and no homotopy: exact in finite time too, at an arbitrary optimal policy",
+                      lambda ctx: _exact_measure(ctx, "pmd_geometric"))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=FAMILY,
@@ -514,8 +593,11 @@ register(Claim(
                "removes at least 90% of the potential within 400 iterations with uniform "
                "sampling and with on-policy sampling from a start that covers both classes; "
                "on-policy sampling from a start in one class never visits the other and stalls."),
-    source=f"{BPMD} (abstract: a necessary and sufficient condition for on-policy sampling)",
-    tag="abstract",
+    # The abstract says that a necessary and sufficient condition exists, not what it is: the
+    # condition checked here (sampling reaches the support of nu*) is our reading.
+    source=f"{BPMD} (abstract: a necessary and sufficient condition for on-policy sampling exists; "
+           "which condition is our reading)",
+    tag="unverified",
     # 0.1 is a round 'most of the potential is gone': the uniform rate (1 - 0.01)^400 ~ 0.02
     # predicts far less; a stalled class keeps its share of L_0 (measured ~0.3-0.6).
     check=LimitCheck(intervals={"uniform_multichain": (0.0, CONVERGED_RATIO),
@@ -582,34 +664,43 @@ def _rpmd_run(ctx: Context, schedule: str):
 ROBUST_FLOOR = 1e-9
 
 
-def _rpmd_linear_measure(ctx: Context, schedule: str = "linear") -> Measurement:
-    return _semilog(_rpmd_run(ctx, schedule)["f_gap"], ROBUST_FLOOR, info={"schedule": schedule})
+def _rpmd_envelope_measure(ctx: Context, schedule: str = "linear") -> Measurement:
+    """The robust gap against ``gamma^k (gap_0 + D_0/(gamma eta_0))`` over every k = 1..K (the
+    window is the whole run, the same for the claim and its control)."""
+    p = ctx.params
+    o = _rpmd_run(ctx, schedule)
+    f = o["f_gap"]
+    k = np.arange(f.shape[1])
+    m = Measurement(values={"robust_gap": f}, total=f.shape[0],
+                    info={"schedule": schedule, "window": f"k = 1..{p['steps']}"})
+    m.reference["robust_gap"] = p["gamma"] ** k * (f[:, :1] + o["kl_star"][:, :1] / p["gamma"])
+    m.mask["robust_gap"] = np.broadcast_to(k >= 1, f.shape)
+    m.info["worst gap / envelope"] = float(np.max((f / m.reference["robust_gap"])[:, 1:]))
+    return m
 
 
 register(Claim(
     id="rpmd.increasing_steps_linear",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
-                "inconclusive 4; control constant_step rejected 16/20 [0.58, 0.92]. At quick size its"
-                " constant-step control measures about -0.095 against log gamma = -0.105, within a CI"
-                " half-width, so the control is not rejected under the CI rule (about 20 seeds would "
-                "resolve it); full size runs 128 seeds. Reproduce: theorylab calibrate "
-                "rpmd.increasing_steps_linear --roots 20 --run-full-only"),
-    title="Robust PMD with linearly increasing steps converges linearly",
+    title="Robust PMD with linearly increasing steps stays under a gamma^k envelope",
     statement=("Robust KL-PMD (l1 ball, radius 0.2) with eta_k = k + 1 has a robust gap "
-               "mean_s (V_r^{pi_k} - V_r*)(s) whose log's fitted slope in k, over the iterations "
-               "where every gap exceeds 1e-9, is at most log gamma."),
-    source=f"{RPMD} (abstract: linearly increasing steps, O(log 1/eps) iterations; the rate gamma "
-           "is our threshold)",
+               "mean_s (V_r^{pi_k} - V_r*)(s) <= gamma^k (gap_0 + D_0/(gamma eta_0)) + 1e-9 at every "
+               "k = 1..60 on every instance (D_0 = mean_s KL(pi_r*(s) || pi_0(s)), 1e-9 the robust "
+               "evaluation's floor). The abstract gives O(log 1/eps) iterations; the envelope, our "
+               "non-robust derivation carried over, is our threshold."),
+    source=f"{RPMD} (abstract: linearly increasing steps, O(log 1/eps) iterations; the envelope is "
+           "our threshold)",
     tag="expected",
-    bound=Bound("gamma**k", paper=RPMD, theorem="abstract (rate gamma is our choice of threshold)",
-                tag="expected"),
-    # tol 0: measured slope ~ -0.6 against log 0.9 = -0.105. The control (constant step)
-    # measures ~ -0.094: it fails by about 10% of the rate, which is all a finite window shows.
-    check=SlopeCheck(side="upper", tol=0.0, wrt="k", log_x=False, bound_values={"gamma": 0.9},
-                     window={"min_points": 3}, alternatives={"sqrt(gamma) per step": 0.5 * np.log(0.9)}),
-    measure=_rpmd_linear_measure,
-    controls=[Control("constant_step", "a constant step eta = 1",
-                      lambda ctx: _rpmd_linear_measure(ctx, "constant"))],
+    bound=Bound("gamma**k*(g0 + D0/(gamma*eta0))", paper=RPMD,
+                theorem="abstract (the envelope is our choice of threshold)", tag="expected"),
+    # abs 1e-9: robust evaluation stops at a 1e-12 change, a value error ~1e-11; 100x that.
+    # One window (k = 1..60) for the claim and the control: on the early window where the claim's
+    # gap is above the floor (k <= 15), a constant step also has a log-slope below log gamma
+    # (measured -0.23), so a slope check there cannot tell them apart; the envelope over the
+    # whole run can.
+    check=PointwiseCheck(rel_slack=1e-9, abs_slack=ROBUST_FLOOR, min_count=100),
+    measure=_rpmd_envelope_measure,
+    controls=[Control("constant_step", "a constant step eta = 1: the same robust PMD without the "
+                      "growing steps", lambda ctx: _rpmd_envelope_measure(ctx, "constant"))],
     sizes={"quick": {"steps": 60, "gamma": 0.9, "radius": 0.2},
            "full": {"steps": 150, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
@@ -618,25 +709,35 @@ register(Claim(
 
 
 def _rpmd_sublinear_measure(ctx: Context, schedule: str = "constant") -> Measurement:
-    f = _rpmd_run(ctx, schedule)["f_gap"]
+    p = ctx.params
+    o = _rpmd_run(ctx, schedule)
+    f = o["f_gap"]
     k = np.arange(f.shape[1], dtype=float)
-    return Measurement(x=k[1:], y=f[:, 1:], total=f.shape[0],
-                       info={"schedule": schedule, "xlabel": "iteration k", "ylabel": "robust gap"})
+    g = p["gamma"]
+    m = Measurement(values={"k_times_gap": k[1:] * f[:, 1:]}, total=f.shape[0],
+                    info={"schedule": schedule, "eta": 1.0})
+    m.reference["k_times_gap"] = np.broadcast_to((g * f[:, :1] + o["kl_star"][:, :1] / 1.0) / (1 - g),
+                                                 f[:, 1:].shape)
+    m.info["worst k gap / C"] = float(np.max(m.values["k_times_gap"] / m.reference["k_times_gap"]))
+    return m
 
 
 register(Claim(
     id="rpmd.constant_step_sublinear",
-    title="Robust PMD with a constant step: the gap falls at least like 1/k",
-    statement=("Robust KL-PMD (l1 ball, radius 0.2) with a constant step eta = 1: the "
-               "log-log slope of the robust gap against k, fitted over k in [5, 60], is at most -1."),
-    source=f"{RPMD} (abstract: constant steps, O(1/eps) iterations)",
-    tag="abstract",
-    bound=Bound("1/k", paper=RPMD, theorem="abstract", tag="abstract"),
-    # tol 0 against -1: measured ~ -2.1 (constant-step PMD is eventually linear, faster than the
-    # bound). The window skips k < 5, where no 1/k asymptotics is claimed.
-    # Alternative: 1/sqrt(k), the rate of a subgradient-type method.
-    check=SlopeCheck(side="upper", tol=0.0, wrt="k", window={"x_min": 5, "min_points": 5},
-                     alternatives={"k^(-1/2)": -0.5}),
+    title="Robust PMD with a constant step: k * gap_k <= (gamma gap_0 + D_0/eta)/(1-gamma)",
+    statement=("Robust KL-PMD (l1 ball, radius 0.2) with a constant step eta = 1 satisfies "
+               "k (mean_s (V_r^{pi_k} - V_r*)(s)) <= (gamma gap_0 + D_0/eta)/(1-gamma) at every "
+               "k = 1..60 on every instance. The abstract gives O(1/eps) iterations but no "
+               "constant; this one is our non-robust derivation carried over to the robust "
+               "gap, not checked against the paper."),
+    source=f"{RPMD} (abstract: constant steps, O(1/eps) iterations; the constant is ours)",
+    tag="unverified",
+    bound=Bound("(gamma*g0 + D0/eta)/(1-gamma)", paper=RPMD,
+                theorem="abstract rate; constant carried over from the non-robust derivation",
+                tag="unverified"),
+    # The bound is ~8x above the measured worst k gap_k (0.125 of C): loose, but unlike a
+    # slope check it can fail; steps eta/(k+1) (the control) exceed it (measured 1.6 C).
+    check=PointwiseCheck(rel_slack=1e-9, abs_slack=60 * ROBUST_FLOOR, min_count=100),
     measure=_rpmd_sublinear_measure,
     controls=[Control("decaying_step", "steps 1/(k+1): the step sum grows like log k",
                       lambda ctx: _rpmd_sublinear_measure(ctx, "decaying"))],

@@ -10,7 +10,7 @@ from ..core import plot
 def gap_curves_figure(m, v, claim, path, pdf=False):
     """Every instance's gap curve (thin) against its own bound (dashed), one panel per setting."""
     plt = plot._plt()
-    names = list(m.values)
+    names = [n for n in m.values if not n.startswith("lower:")]  # lower sides plot inverted
     fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.4), squeeze=False)
     for ax, name in zip(axes[0], names):
         y, b = m.values[name], m.reference[name]

@@ -116,6 +116,33 @@ def garnet(key, S: int, A: int, branching: int, gamma) -> MDP:
     return MDP(P, c, jnp.asarray(gamma, jnp.float64))
 
 
+def chain(S: int, A: int, gamma) -> MDP:
+    """A chain on which policy improvement moves one state per iteration (a hard instance).
+
+    States ``0 .. S-2`` form a line toward the absorbing, cost-free goal ``S-1``. Action 0
+    advances one state at cost 1; actions ``1 .. A-1`` stay at cost ``1 - gamma^(S-1)/2``.
+    Advancing is optimal everywhere (its value ``(1 - gamma^m)/(1 - gamma)`` at distance ``m``
+    is below staying's ``(1 - gamma^(S-1)/2)/(1 - gamma)``), but one advance step costs more
+    than one stay step, so a state prefers to advance only once the next state's policy
+    already advances: the improvement travels from the goal one state per iteration, and the
+    sup-norm gap shrinks like ``gamma^k``, the rate the upper bounds give. Deterministic.
+    """
+    _check_sizes(S=S, A=A)
+    if S < 3 or A < 2:
+        raise ValueError(f"S, A: a chain needs S >= 3 and A >= 2, got S={S}, A={A}")
+    _check_gamma(gamma)
+    g = jnp.asarray(gamma, jnp.float64)
+    s = jnp.arange(S)
+    nxt = jnp.where(s < S - 1, s + 1, S - 1)
+    adv = jax.nn.one_hot(nxt, S, dtype=jnp.float64)          # (S, S)
+    stay = jnp.eye(S, dtype=jnp.float64)
+    P = jnp.concatenate([adv[:, None, :], jnp.broadcast_to(stay[:, None, :], (S, A - 1, S))], 1)
+    c_stay = 1.0 - g ** (S - 1) / 2
+    c = jnp.concatenate([jnp.ones((S, 1)), jnp.full((S, A - 1), 1.0) * c_stay], 1)
+    c = jnp.where((s == S - 1)[:, None], 0.0, c)
+    return MDP(P, c, g)
+
+
 def multichain(key, S: int, A: int, branching: int, gamma) -> MDP:
     """Two closed classes of ``S // 2`` states each (block-diagonal Garnet).
 
@@ -323,3 +350,41 @@ def max_entropy_optimal(mdp: MDP, optimal, tol: float = 1e-14, max_iter: int = 5
     W, _, _ = jax.lax.while_loop(cond, body, (jnp.zeros(mdp.S), jnp.asarray(jnp.inf), jnp.asarray(0)))
     return jax.nn.softmax(soft(W), -1)
 
+
+
+def min_quadratic_optimal(mdp: MDP, optimal, tol: float = 1e-14, max_iter: int = 5000):
+    """The optimal policy of least discounted Euclidean regulariser, independently of PMD code.
+
+    The Euclidean analogue of :func:`max_entropy_optimal`: among policies supported on the
+    optimal action sets, minimise ``E sum_t gamma^t h(pi(s_t))`` with
+    ``h(p) = 1/2 ||p - uniform||^2`` by value iteration restricted to ``optimal``:
+    ``W(s) = min_{p in simplex(A*(s))} h(p) + gamma sum_a p_a P(s, a) . W``, whose minimiser is
+    the Euclidean projection of ``uniform - gamma P W`` onto the optimal actions' simplex.
+    """
+    A = mdp.A
+    big = 1e30  # non-optimal entries sit far below the simplex: the projection gives them 0
+
+    def policy(W):
+        g = mdp.gamma * jnp.einsum("san,n->sa", mdp.P, W)
+        v = jnp.where(optimal, 1.0 / A - g, -big)
+        v = v - jnp.max(v, -1, keepdims=True)
+        u = -jnp.sort(-v, axis=-1)
+        css = jnp.cumsum(u, -1) - 1.0
+        ind = jnp.broadcast_to(jnp.arange(1, A + 1, dtype=v.dtype), v.shape)
+        rho = jnp.sum(u - css / ind > 0, -1, keepdims=True)
+        theta = jnp.take_along_axis(css, rho - 1, -1) / rho
+        p = jnp.where(optimal, jnp.maximum(v - theta, 0.0), 0.0)
+        return p, g
+
+    def cond(st):
+        _, dw, it = st
+        return (dw > tol) & (it < max_iter)
+
+    def body(st):
+        W, _, it = st
+        p, g = policy(W)
+        Wn = 0.5 * jnp.sum((p - 1.0 / A) ** 2, -1) + jnp.sum(p * g, -1)
+        return Wn, jnp.max(jnp.abs(Wn - W)), it + 1
+
+    W, _, _ = jax.lax.while_loop(cond, body, (jnp.zeros(mdp.S), jnp.asarray(jnp.inf), jnp.asarray(0)))
+    return policy(W)[0]

@@ -14,7 +14,8 @@ import jax.numpy as jnp
 
 from . import algorithms as alg
 from . import robust as rob
-from .mdp import garnet, max_entropy_optimal, multichain, plant_ties, solve, solve_regularized
+from .mdp import (chain, garnet, max_entropy_optimal, min_quadratic_optimal, multichain, plant_ties, solve,
+                  solve_regularized)
 
 
 def _garnet(key, static, gamma):
@@ -22,13 +23,15 @@ def _garnet(key, static, gamma):
 
 
 def pmd_garnet(key, static, dynamic):
-    """PMD on a Garnet MDP. static: S, A, branching, steps, divergence, regularized (bool:
+    """PMD on a Garnet MDP (or, with static ``instance="chain"``, on the deterministic hard
+    chain of ``mdp.chain``). static: S, A, branching, steps, divergence, regularized (bool:
     entropy weight ``mu`` and the regularised reference), sampled (bool: Q from ``samples`` next
     states per pair). dynamic: gamma, schedule (an index, ``algorithms.schedule_id``), eta0,
     mu, c0, noise, bias, samples."""
     k1, k2 = jax.random.split(key)
     d = dynamic
-    mdp = _garnet(k1, static, d["gamma"])
+    mdp = (chain(static["S"], static["A"], d["gamma"]) if static.get("instance") == "chain"
+           else _garnet(k1, static, d["gamma"]))
     mu = d["mu"] if static.get("regularized") else 0.0
     ref = solve_regularized(mdp, mu) if static.get("regularized") else solve(mdp)
     tr = alg.pmd(mdp, ref, static["steps"], schedule=d["schedule"], eta0=d["eta0"], mu=mu,
@@ -45,7 +48,8 @@ def hpmd_ties(key, static, dynamic):
     static: S, A, branching, steps, method ("hpmd" or "pmd"), divergence. dynamic: gamma,
     tau0, ties; for HPMD q_regularized and homotopy (0/1); for PMD schedule (an index) and eta0.
     Returns the trace, the final policy's sup distance to the maximal-entropy optimal policy
-    (computed independently) and to the per-state uniform split over optimal actions, the
+    (computed independently), to the optimal policy of least discounted regulariser of the run's
+    own divergence (``dist_limit``; the same policy for KL) and to the per-state uniform split over optimal actions, the
     first iteration with exactly zero non-optimal mass (steps + 1 if never) and the last
     log10 ratio of non-optimal masses.
     """
@@ -61,13 +65,15 @@ def hpmd_ties(key, static, dynamic):
         tr = alg.pmd(mdp, ref, steps, schedule=d["schedule"], eta0=d["eta0"], divergence=div, eta_max=1e12)
     last = tr.pop("pi_next")
     target = max_entropy_optimal(mdp, ref.optimal)
+    # the limit the homotopy selects for this divergence (least discounted regulariser)
+    own = target if div == "kl" else min_quadratic_optimal(mdp, ref.optimal)
     split = ref.optimal / ref.optimal.sum(-1, keepdims=True)
     log_m = tr["log_m"]
     exact = jnp.isneginf(log_m)
     ratio = (log_m[1:] - log_m[:-1]) / jnp.log(10.0)
     finite = jnp.isfinite(ratio)
     last_ratio = jnp.where(finite.any(), ratio[jnp.max(jnp.where(finite, jnp.arange(ratio.size), -1))], jnp.nan)
-    tr.update(dist_maxent=jnp.max(jnp.abs(last - target)), dist_split=jnp.max(jnp.abs(last - split)),
+    tr.update(dist_maxent=jnp.max(jnp.abs(last - target)), dist_limit=jnp.max(jnp.abs(last - own)), dist_split=jnp.max(jnp.abs(last - split)),
               first_exact=jnp.where(exact.any(), jnp.argmax(exact), steps + 1),
               last_log10_ratio=last_ratio, log10_ratio=ratio)
     return tr
