@@ -23,7 +23,6 @@ from . import simulations as sims
 P1 = "Wang, Chen, Zhao, Tao, ICLR 2022 (arXiv 2110.03677)"
 P2 = "Wang, Xu, Zhao, Tao (arXiv 2310.17087)"
 COHEN = "Cohen et al., ICLR 2021 (arXiv 2103.00065)"
-SCALAR_CRITICAL = "Scalar factorization at the critical step (THEOREMS.md section 1, literature)"
 
 CONVERGED = 1e-10  # |x^T y - mu| below this counts as converged to a minimiser (float64)
 
@@ -67,7 +66,9 @@ register(Claim(
     statement=("For GD on 1/2 (x^T y - mu)^2, D_k = ||x_k||^2 - ||y_k||^2 obeys "
                "D_{k+1} = (1 - eta^2 r_k^2) D_k with r_k = x_k^T y_k - mu at every step; for "
                "1/2 ||A - X Y^T||_F^2, D = X^T X - Y^T Y obeys "
-               "D_{k+1} = D_k + eta^2 (Y^T R^T R Y - X^T R R^T X), R = X Y^T - A."),
+               "D_{k+1} = D_k + eta^2 (Y^T R^T R Y - X^T R R^T X), R = X Y^T - A. An exact "
+               "algebraic identity of one GD step: checking it tests our GD code and our "
+               "derivation, not a theorem about learning."),
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
     # 1e-10 relative to the size of the summed terms: float64 rounding gives ~1e-15 per
@@ -166,7 +167,11 @@ register(Claim(
     statement=("GD on 1/2 (xy - 1)^2 from unbalanced starts (x0, 1), x0 in [5, 100], with a "
                "step eta = c/L0, c in [2.75, 3.75] (beyond the classical 2/L0), converges and "
                "removes at least a quarter of the imbalance: |D_inf / D_0| <= 0.75 with "
-               "D = x^2 - y^2. Gradient flow conserves D."),
+               "D = x^2 - y^2. Gradient flow conserves D. The range of c and the cut 0.75 came "
+               "from an exploratory sweep and are frozen; the theory's range is 2 < c < 4, over "
+               "which the claim as stated does not hold: near c = 2.25 the ratio is about 0.75, and "
+               "from about c = 4.25 GD diverges. We found no quantitative balancing statement to "
+               "check instead."),
     source=f"{P1} (abstract: convergence well beyond 2/L and balancing)",
     tag="expected",
     # 0.75 is the round midpoint between "imbalance kept" (ratio 1, what gradient flow and
@@ -190,10 +195,11 @@ register(Claim(
 EOS_BAND = (0.75, 1.0)
 
 
-def _eos_measure(ctx: Context, losses=("logcosh", "pseudohuber")) -> Measurement:
+def _eos_measure(ctx: Context, losses=("logcosh", "pseudohuber"), eta=None) -> Measurement:
     p = ctx.params
+    lo, hi = (p["eta_lo"], p["eta_hi"]) if eta is None else eta
     outs = ctx.sweep.run(sims.ell_endpoint, [({"loss": k, "steps": p["steps"]},
-                                              {"eta_lo": p["eta_lo"], "eta_hi": p["eta_hi"]}) for k in losses],
+                                              {"eta_lo": lo, "eta_hi": hi}) for k in losses],
                          ctx.seeds, stream="ell_endpoint")
     m = Measurement()
     div = 0
@@ -219,12 +225,17 @@ register(Claim(
     # THEOREMS.md's expected band was [0.8, 1]; our dense eta x start grid found 0.7997 for
     # log-cosh at eta = 0.75 (pseudo-Huber >= 0.86), so [0.8, 1] is contradicted there. The
     # claim says "within 25% of the edge", a round statement of "near 2/eta", not a theorem.
+    # The band [0.75, 1] was moved after seeing 0.7997; it is frozen from here and judged by
+    # the calibration over fresh roots, not moved again.
     check=LimitCheck(intervals={"S_eta_over_2[logcosh]": EOS_BAND,
                                 "S_eta_over_2[pseudohuber]": EOS_BAND}, min_count=8),
     measure=_eos_measure,
     controls=[Control("quadratic_loss", "quadratic l at the same steps and starts diverges",
                       lambda ctx: _eos_measure(ctx, losses=("quadratic",)),
-                      check=LimitCheck(intervals={"S_eta_over_2[quadratic]": EOS_BAND}, min_count=8))],
+                      check=LimitCheck(intervals={"S_eta_over_2[quadratic]": EOS_BAND}, min_count=8)),
+              Control("small_step", "the same losses and starts with eta in [0.002, 0.01] "
+                      "(eta L0/2 below 0.72): stable from the start, they stop short of the band's "
+                      "lower edge", lambda ctx: _eos_measure(ctx, eta=(0.002, 0.01)))],
     sizes={"quick": {"steps": 20000, "eta_lo": 0.3, "eta_hi": 0.9},
            "full": {"steps": 50000, "eta_lo": 0.3, "eta_hi": 0.9}},
     seeds={"quick": 64, "full": 2048},
@@ -239,26 +250,30 @@ def _catapult_measure(ctx: Context, c_lo=None, c_hi=None) -> Measurement:
     o, = ctx.sweep.run(sims.catapult_scalar, [({"steps": p["steps"]},
                                                {"c_lo": c_lo or p["c_lo"], "c_hi": c_hi or p["c_hi"]})],
                        ctx.seeds, stream="catapult_scalar")
-    m = Measurement(values={"spike": o["spike"], "flattening": o["flattening"], "final_loss": o["final_loss"]},
+    m = Measurement(values={"spike": o["spike"], "final_loss": o["final_loss"]},
                     diverged=int(o["diverged"].sum()), total=o["spike"].size,
                     extra={"loss": o["loss"], "c": o["c"]})
+    fin = np.isfinite(o["flattening"])
+    m.info["S_final / S_0 (reported; implied by stability), max"] = (
+        float(np.max(o["flattening"][fin])) if fin.any() else None)
     return m
 
 
 register(Claim(
     id="large_lr.catapult",
-    title="Catapult: a loss spike, then convergence to a flatter minimiser",
+    title="Catapult: a loss spike, then convergence",
     statement=("GD on 1/2 (xy - 1)^2 started next to a sharp minimiser (a, 1.01/a), a in [2, 6], "
                "with a step eta = c/L0, c in [2.05, 3], first at least doubles the loss "
-               "(max_k f_k >= 2 f_0), then converges (f < 1e-12) to a minimiser at least 1% "
-               "flatter than the start (S_final <= 0.99 S_0)."),
+               "(max_k f_k >= 2 f_0), then converges (f < 1e-12). That the end point is flatter "
+               "than the start follows from the stability bound alone (a converged run has "
+               "S <= 2/eta < S_0), so it is reported, not claimed; the spike's size is not tied "
+               "to a prediction."),
     source=f"{P2} (abstract: catapult)",
     tag="expected",
     # "Spike" needs a visible rise: doubling is a round threshold; measured spikes are >= 200x.
     # "Flatter": 1% is far above the float64 noise of an exact 2x2 eigvalsh; measured <= 0.94.
     # Converged: 1e-12 is ~1e-10 in |xy - 1|, the family's convergence criterion.
-    check=LimitCheck(intervals={"spike": (2.0, np.inf), "flattening": (0.0, 0.99),
-                                "final_loss": (0.0, 1e-12)}, min_count=8),
+    check=LimitCheck(intervals={"spike": (2.0, np.inf), "final_loss": (0.0, 1e-12)}, min_count=8),
     measure=_catapult_measure,
     controls=[Control("below_threshold", "steps c in [1, 1.9] below 2/L0: no spike, no flattening",
                       lambda ctx: _catapult_measure(ctx, c_lo=1.0, c_hi=1.9))],
@@ -297,15 +312,18 @@ register(Claim(
                "minimiser's sharpness) from unbalanced starts (x0 in [1.1, 1.6], y0 in [0.5, 0.8]) "
                "converges to (1, 1) with |x_k - y_k| decaying as k^(-1/2): fitted log-log slope "
                "-0.5 over the last two decades of steps (k in [1e4, 1e6] at quick size)."),
-    source=SCALAR_CRITICAL,
-    tag="literature",
-    bound=Bound("k**(-1/2)", paper="scalar factorization at the critical step size",
-                theorem="literature (THEOREMS.md section 1)", tag="literature"),
+    source=("the k^(-1/2) law at the critical step is recalled, not traced to a published source; "
+            "our heuristic: the step map's first nonlinear term is cubic, d_{k+1} = d_k - c d_k^3"),
+    tag="expected",
+    bound=Bound("k**(-1/2)", paper="no published source named",
+                theorem="expected: cubic step map (our heuristic, not yet derived in proofs_check)",
+                tag="expected"),
     # Two-sided: the exponent is exact. Seeds that pass near the diagonal early join the
     # k^(-1/2) curve late (per-seed slopes over [1e3, 1e5] ranged -0.67..-0.13); over the last
     # two decades up to 1e6 they range -0.51..-0.38 with median -0.5006. 0.05 is five times the
     # seed-mean CI half-width we see there and still rejects slope 0 (the control) or -1 (a
-    # linear-rate misreading) by a factor of 10.
+    # linear-rate misreading) by a factor of 10. The window (the last two decades) was chosen
+    # after seeing per-seed slopes; it is frozen from here and judged by the calibration.
     # Alternatives: the step map's first nonlinear term decides the rate. A quadratic term
     # (d_{k+1} = d_k - c d_k^2) would give k^(-1); a quartic one k^(-1/3); the cubic gives -1/2.
     check=SlopeCheck(side="two-sided", tol=0.05, wrt="k", window={"min_points": 5},

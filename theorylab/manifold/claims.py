@@ -80,8 +80,9 @@ def _slopes(x, y):
 
 def _alternatives(beta: float, d: int, D: int) -> dict:
     """The declared wrong exponents of a rate in n: the ambient D in place of the intrinsic d,
-    and half the smoothness (beta/2 in place of beta)."""
+    the other manifold's d (1 <-> 2), and half the smoothness (beta/2 in place of beta)."""
     return {f"ambient D={D}": float(RATE.exponent("n", beta=beta, d=D)),
+            f"d={3 - d} (the other manifold)": float(RATE.exponent("n", beta=beta, d=3 - d)),
             "beta/2": float(RATE.exponent("n", beta=beta / 2, d=d))}
 
 
@@ -107,10 +108,13 @@ def _rate_measure(ctx: Context, estimator: str, cube: bool = False) -> Measureme
     return m
 
 
-_RATE_TOL = ("two-sided 0.2 (THEOREMS.md): an independent implementation measured these "
-             "constants within 0.06 of the prediction over n = 256..16384 and within 0.14 at quick "
-             "sizes, where the seed scatter of a slope is 0.05-0.08 (CI half-widths); 0.2 leaves "
-             "the cube control (about -0.1 to -0.2 against a claimed -0.5) far outside.")
+_RATE_TOL = ("two-sided 0.08: half the distance between the d = 1 and d = 2 exponents at "
+             "beta = 1 (-2/3 and -1/2), so the two bands do not overlap and a passing CI names d. "
+             "An independent implementation measured these constants within 0.06 of the "
+             "prediction over n = 256..16384, and within 0.14 at quick sizes, where a slope's CI "
+             "half-width is 0.05-0.08: at quick size the check may well be inconclusive. (It was "
+             "0.2 before issue 12, wide enough to accept either d.)")
+RATE_TOL = 0.08
 
 for _est, _cid, _title, _const in (
         ("knn", "manifold.knn_rate_in_n", "k-NN regression", "k = 0.5 n^(2 beta/(2 beta + d))"),
@@ -118,18 +122,23 @@ for _est, _cid, _title, _const in (
          "Gaussian bandwidth h = 0.7 n^(-1/(2 beta + d))")):
     register(Claim(
         id=_cid,
+        needs_full=("with the band narrowed to +-0.08 (issue 12) a quick-size slope's CI (half-width "
+                    "0.03-0.07 over n = 256..4096, 16 seeds) often reaches the band's edge: on the "
+                    "default root the d = 1 series measures about -0.71..-0.74 against -0.667, "
+                    "inconclusive. Full size fits n up to 16384 with 32 seeds. Reproduce: "
+                    f"theorylab calibrate {_cid} --roots 20 --run-full-only"),
         title=f"{_title} on a manifold learns at the rate of its intrinsic dimension",
         statement=(f"{_title} ({_const}, constants fixed in advance) on data on a circle (d = 1) "
                    "or a flat torus T^2 (d = 2) rotated into R^10, with a random Fourier target of "
                    "smoothness beta and noise sigma = 0.5, has test MSE with log-log slope in n "
-                   "within 0.2 of -2 beta/(2 beta + d) for (d, beta) = (1, 1), (2, 1), (2, 2) "
+                   "within 0.08 of -2 beta/(2 beta + d) for (d, beta) = (1, 1), (2, 1), (2, 2) "
                    "(n = 256..4096 at quick size). Distances are unchanged by the embedding, so "
                    "this estimator's independence of D holds by construction and is no evidence."),
         source=f"{STONE} (validates the pipeline for {CJLZ})",
         tag="literature",
         bound=STONE_RATE,
         # tol: see _RATE_TOL
-        check=SlopeCheck(side="two-sided", tol=0.2, wrt="n", bound_values={"beta": 1, "d": 1}),
+        check=SlopeCheck(side="two-sided", tol=RATE_TOL, wrt="n", bound_values={"beta": 1, "d": 1}),
         measure=lambda ctx, e=_est: _rate_measure(ctx, e),
         controls=[Control("cube", "points filling the cube [-1, 1]^8 (the target still varies in "
                           "2 coordinates): the rate follows the ambient dimension, far from -0.5",
