@@ -145,9 +145,13 @@ def test_family_covers_the_issue():
 
 
 def test_cube_control_grows_at_least_threefold(verdicts):
-    """The issue's bar for the control: on cube data the network's MSE grows >= 3x over D."""
-    c, = verdicts["manifold.network_ambient_independence"].controls
-    assert c.measured >= 3.0, c
+    """The earlier bar for the far control: on cube data the network's MSE grows >= 3x over D
+    (the lower end of the bootstrap CI of the max/min ratio); the near control (the torus plus
+    ambient noise) grows less, but its whole CI lies over the claim's 1.5."""
+    cs = {c.name: c for c in verdicts["manifold.network_ambient_independence"].controls}
+    assert set(cs) == {"cube", "torus_ambient_noise"}
+    assert cs["cube"].measured >= 3.0, cs["cube"]
+    assert 1.5 < cs["torus_ambient_noise"].measured < cs["cube"].measured, cs
 
 
 def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
@@ -163,9 +167,10 @@ def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
     ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
     m = claim.measure(ctx)
     assert set(m.series) == {"d=1, beta=1", "d=2, beta=1", "d=2, beta=2"}
-    for s in m.series.values():
+    for name, s in m.series.items():
         assert s.y.shape == (2, 3) and np.all(np.isfinite(s.y)) and s.predicted < 0
-        assert set(s.alternatives) == {"ambient D=6", "beta/2"}
+        other = 3 - int(name[2])  # d = 1 <-> 2
+        assert set(s.alternatives) == {"ambient D=6", f"d={other} (the other manifold)", "beta/2"}
     assert all(len(m.info[f"{k}: train MSE per n"]) == 3 for k in m.series)
     r = claim.check.evaluate(m)
     assert r.outcome in ("passed", "failed", "inconclusive") and set(r.series) == set(m.series)

@@ -68,6 +68,52 @@ def test_planted_ties_keep_the_optimal_value():
     assert np.all(np.asarray(s1.optimal).sum(1) == 2)
 
 
+def test_near_ties_plant_an_action_gap_of_exactly_delta():
+    m = pmd.garnet(KEY, 15, 4, 4, 0.9)
+    t = pmd.near_ties(m, jax.random.fold_in(KEY, 1), 1.0, 1e-3)
+    s0, s1 = pmd.solve(m), pmd.solve(t)
+    np.testing.assert_allclose(np.asarray(s1.V), np.asarray(s0.V), atol=1e-13)
+    gap = np.sort(np.asarray(s1.Q - s1.V[:, None]), 1)[:, 1]  # second-smallest action gap
+    np.testing.assert_allclose(gap, 1e-3, atol=1e-12)
+
+
+def test_chain_improves_one_state_per_policy_iteration():
+    S, A, g = 8, 3, 0.9
+    m = pmd.chain(S, A, g)
+    s = pmd.solve(m)
+    dist = S - 1 - np.arange(S)
+    np.testing.assert_allclose(np.asarray(s.V), (1 - g**dist) / (1 - g), atol=1e-12)
+    assert np.all(np.asarray(s.optimal)[:-1, 0]) and not np.any(np.asarray(s.optimal)[:-1, 1:])
+    pi = np.zeros((S, A))
+    pi[:, 1] = 1.0  # stay everywhere
+    steps = 0
+    while not np.all(np.asarray(s.optimal)[np.arange(S), pi.argmax(1)]):
+        _, Q = pmd.evaluate(m, jnp.asarray(pi))
+        new = np.asarray(Q).argmin(1)
+        assert np.sum(new[:-1] == 0) == min(steps + 1, S - 1)  # the wave moves one state
+        pi = np.eye(A)[new]
+        steps += 1
+    assert steps == S - 1
+
+
+def test_min_quadratic_optimal_has_the_least_discounted_regulariser():
+    m = pmd.plant_ties(pmd.garnet(KEY, 12, 4, 4, 0.9), jax.random.fold_in(KEY, 2), 1.0)
+    s = pmd.solve(m)
+    pi = pmd.min_quadratic_optimal(m, s.optimal)
+    opt = np.asarray(s.optimal)
+    assert np.all(np.asarray(pi)[~opt] == 0) and np.allclose(np.asarray(pi).sum(1), 1)
+
+    def reg(p):  # discounted regulariser: value with h = 1/2 ||p - uniform||^2 minus V*
+        h = 0.5 * jnp.sum((p - 1.0 / m.A) ** 2, -1)
+        return np.asarray(pmd.evaluate(m, p, h)[0] - s.V)
+
+    split = jnp.asarray(opt / opt.sum(1, keepdims=True))
+    rng = np.random.default_rng(0)
+    for other in [split] + [jnp.asarray(opt * w / (opt * w).sum(1, keepdims=True))
+                            for w in rng.random((5,) + opt.shape)]:
+        assert np.all(reg(pi) <= reg(other) + 1e-10)
+
+
 def test_regularized_solution_is_a_soft_fixed_point():
     m = pmd.garnet(KEY, 8, 3, 3, 0.9)
     mu = 0.1
@@ -195,7 +241,7 @@ CLAIMS = [c.id for c in theorylab.claims("pmd")]
 def test_family_covers_the_issue():
     prefixes = {c.split(".")[0] for c in CLAIMS}
     assert prefixes == {"pmd", "hpmd", "bpmd", "rpmd", "spmd"}
-    assert len(CLAIMS) == 15
+    assert len(CLAIMS) == 16
 
 
 def test_hybrid_sampling_converges_where_on_policy_stalls():

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bound
-from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, SlopeCheck, register
+from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck, register
 from . import figures as figs
 from . import simulations as sims
 
@@ -29,8 +29,10 @@ T0 = 1e-3
 
 SIZES = {
     "quick": {"ns": (8, 12, 16, 24, 32, 48, 64, 128, 512, 2048), "n_floor": 32768, "D": 16, "Ds": (8, 16, 32, 64),
+              "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.1, 0.3),
               "n_D": 2048, "steps": 2000, "batch": 256, "width": 64, "depth": 2, "lr": 1e-2, "m_eval": 512},
     "full": {"ns": (16, 32, 64, 128, 256, 1024, 4096, 16384), "n_floor": 262144, "D": 16,
+             "ns_subspace": (512, 2048, 8192), "sigmas_perp": (0.01, 0.03, 0.1, 0.3),
              "Ds": (8, 16, 32, 64, 128), "n_D": 4096, "steps": 8000, "batch": 512, "width": 128,
              "depth": 3, "lr": 5e-3, "m_eval": 4096},
 }
@@ -122,41 +124,69 @@ def _limit(values: dict, info: dict | None = None, extra: dict | None = None) ->
                        info=info or {}, extra=extra or {})
 
 
-def _subspace_measure(ctx: Context, untrained: bool = False) -> Measurement:
-    res = _n_sweep(ctx)
-    key = "subspace_error_init" if untrained else "subspace_error"
-    return _limit({"every n and seed": res[key].ravel()},
-                  {"ns": res["ns"].tolist(), "median per n": np.round(np.median(res[key], 0), 5).tolist()})
+def _subspace_measure(ctx: Context, where: str = "perp") -> Measurement:
+    """Subspace error against the noise level, one series per n; ``where`` puts the noise
+    orthogonal to the subspace ("perp", the claim) or inside it ("par", the control)."""
+    p = ctx.params
+    sig = np.asarray(p["sigmas_perp"], float)
+    st = {**_static(p, "structured", p["D"], max(p["ns_subspace"])), "K": 6}
+    cells = [(st, {"n": float(n), "D": p["D"], "lr": p["lr"],
+                   "sigma_perp": s if where == "perp" else 0.0, "sigma_par": s if where == "par" else 0.0})
+             for n in p["ns_subspace"] for s in sig]
+    outs = ctx.sweep.run(sims.subspace_fit, cells, ctx.seeds, stream="subspace")
+    series, info = {}, {"noise": "orthogonal to the subspace" if where == "perp" else "inside the subspace"}
+    for i, n in enumerate(p["ns_subspace"]):
+        y = np.stack([o["subspace_error"] for o in outs[i * len(sig):(i + 1) * len(sig)]], 1)
+        series[f"n={n}"] = Series(sig, y)
+        info[f"median error per sigma, n={n}"] = np.round(np.median(y, 0), 5).tolist()
+    exact = _n_sweep(ctx)["subspace_error"]
+    info["error on exact data, every n (max)"] = float(np.max(exact))
+    m = Measurement(series=series, total=ctx.seeds * len(cells),
+                    diverged=int(sum(np.sum(o["diverged"]) for o in outs)), info=info)
+    return m
 
 
 register(Claim(
     id="diffusion.subspace_recovery",
-    title="The structured network recovers the data subspace",
-    statement=("||V_hat V_hat^T - A A^T||_F <= 1e-2 at every n (8..2048 at quick size) on every seed. "
-               "The data lie exactly on the subspace, so the error does not visibly fall with n "
-               "and no such trend is claimed. A consistency check: two exact points fix a "
-               "2-dimensional subspace, the threshold sits far above the measured error, and the "
-               "control (the random initial frame) is a strawman."),
-    source=f"{CHZW}, abstract (the generated distribution captures the subspace)",
-    tag="abstract",
-    # 1e-2 (the issue's bar); THEOREMS.md measured ~2e-3, optimiser noise growing like sqrt(D).
-    check=LimitCheck(intervals={"every n and seed": (0.0, 1e-2)}),
+    title="The structured network's subspace error grows in proportion to the off-subspace noise",
+    statement=("Trained on n points whose latents lie on a 2-dimensional subspace of R^16 plus "
+               "N(0, sigma_perp^2) noise orthogonal to it, the structured network's frame V has "
+               "||V V^T - A A^T||_F with log-log slope in sigma_perp within 0.15 of 1 (sigma_perp = "
+               "0.01..0.3; n = 512 and 2048), as a first-order perturbation of the data's principal "
+               "subspace predicts. On exact data (sigma_perp = 0) the error is reported, not checked."),
+    source=f"{CHZW}, abstract (the generated distribution captures the subspace); the rate in "
+           "sigma_perp is our first-order expectation",
+    tag="expected",
+    # Two-sided: the population principal subspace is exactly A for any sigma_perp, so the error
+    # is the finite-sample cross term, linear in sigma_perp (an exploratory run: slope ~0.98 at
+    # n = 512, errors ~ n^(-1/2)). tol 0.15: seed scatter of a 4-seed slope plus the exact-data
+    # floor (~4e-4) bending the smallest sigma. Alternatives: a quadratic bias (sigma^2) and no
+    # growth (sigma^0).
+    check=SlopeCheck(predicted=1.0, side="two-sided", tol=0.15,
+                     alternatives={"sigma_perp^2": 2.0, "no growth (sigma^0)": 0.0}),
     measure=_subspace_measure,
-    controls=[Control("untrained", "the initial (random) frame is far from the subspace",
-                      lambda ctx: _subspace_measure(ctx, untrained=True))],
+    controls=[Control("noise_inside_subspace", "the same noise levels added inside the subspace: "
+                      "the data's span is unchanged, so the error must not grow like sigma",
+                      lambda ctx: _subspace_measure(ctx, "par"))],
     sizes=SIZES, seeds=SEEDS,
     family=FAMILY,
 ))
 
 
-def _mmd_measure(ctx: Context, null: bool = False) -> Measurement:
+def _mmd_measure(ctx: Context, sampler: str = "learned") -> Measurement:
+    """``sampler``: "learned", "memorizer" (replays training points) or "null" (latent score 0)."""
     res = _n_sweep(ctx)
-    key = "mmd2_null" if null else "mmd2"
+    key = {"learned": "mmd2", "memorizer": "mmd2_memorizer", "null": "mmd2_null"}[sampler]
     mm = np.median(res[key], 0)
     ratio = float(mm[-1] / mm[0])  # the unbiased MMD^2 can dip below 0 when the samples agree
+    # a replayed training point is at distance 0 from the training set
+    nn = (np.zeros(res["nn_ratio"].shape[0]) if sampler == "memorizer" else
+          res["nn_ratio_null" if sampler == "null" else "nn_ratio"][:, -1])
     first, last = res["cells"][0], res["cells"][-1]
-    return _limit({"MMD^2(largest n) / MMD^2(smallest n)": np.array([ratio])},
-                  {"median MMD^2 per n": np.round(mm, 5).tolist(), "sampler": "null (latent score 0)" if null else "learned"},
+    return _limit({"MMD^2(largest n) / MMD^2(smallest n)": np.array([ratio]),
+                   "nearest-training-point distance, generated / fresh (largest n)": nn},
+                  {"median MMD^2 per n": np.round(mm, 5).tolist(), "sampler": sampler,
+                   "nearest-point distance ratio per n (median)": np.round(np.median(res["nn_ratio"], 0), 3).tolist()},
                   {"ns": (int(res["ns"][0]), int(res["ns"][-1])),
                    "generated": (first["latents_generated"][0], last["latents_generated"][0]),
                    "true": (first["latents_true"][0], last["latents_true"][0])})
@@ -164,21 +194,27 @@ def _mmd_measure(ctx: Context, null: bool = False) -> Measurement:
 
 register(Claim(
     id="diffusion.distribution_recovery",
-    title="The generated latent distribution approaches the true one as n grows",
+    title="The generated latent distribution approaches the true one as n grows, without copying",
     statement=("MMD^2 (Gaussian kernel, bandwidth 1, 512 samples) between generated latents V^T x_hat "
                "(exponential integrator, t0 = 1e-3) and true latents is at least 3x smaller at the "
-               "largest n than at the smallest (median over seeds). A consistency check: one ratio "
-               "of seed medians, no rate and no CI, against a strawman control (latent score 0); "
-               "a sampler that memorises the training set is the comparison it still lacks."),
+               "largest n than at the smallest (median over seeds), and at the largest n the "
+               "generated samples lie at least half as far from their nearest training point as "
+               "fresh true samples do (median distances, every seed). A sampler that replays "
+               "training points also improves in MMD with n; only the second part tells it apart. "
+               "No rate in n is fitted: a consistency check."),
     source=f"{CHZW}, abstract (distribution recovery)",
     tag="abstract",
     # 1/3 (the issue's 3x): the unbiased estimator's noise with 512 samples is ~1e-3, so at the
-    # largest n it may dip below zero: the ratio is bounded above only.
-    check=LimitCheck(intervals={"MMD^2(largest n) / MMD^2(smallest n)": (-np.inf, 1 / 3)}),
+    # largest n it may dip below zero: the ratio is bounded above only. 0.5: fixed in advance
+    # halfway between a sampler that generalises (ratio ~1) and one that copies (ratio 0).
+    check=LimitCheck(intervals={"MMD^2(largest n) / MMD^2(smallest n)": (-np.inf, 1 / 3),
+                                "nearest-training-point distance, generated / fresh (largest n)": (0.5, np.inf)}),
     measure=_mmd_measure,
     figure=figs.samples_figure,
-    controls=[Control("latent_score_zero", "a sampler whose latent score is zero does not improve "
-                      "with n", lambda ctx: _mmd_measure(ctx, null=True))],
+    controls=[Control("memorizer", "a sampler that replays random training points: its MMD falls "
+                      "with n too", lambda ctx: _mmd_measure(ctx, "memorizer")),
+              Control("latent_score_zero", "a sampler whose latent score is zero does not improve "
+                      "with n", lambda ctx: _mmd_measure(ctx, "null"))],
     sizes=SIZES, seeds=SEEDS,
     family=FAMILY,
 ))
@@ -214,9 +250,22 @@ register(Claim(
 ))
 
 
+THIN = (1e-5, 1e-4)  # component variances of the early-stopping problems: thinner than any t0
+
+
+def _thin_run(ctx: Context) -> dict:
+    """The structured network at the largest n on mixtures with thin components."""
+    p = ctx.params
+    n = max(p["ns"])
+    st = {**_static(p, "structured", p["D"], n), "variances": THIN}
+    o, = ctx.sweep.run(sims.train_and_measure, [(st, {"n": float(n), "D": p["D"], "lr": p["lr"]})],
+                       ctx.seeds, stream="thin")
+    return o
+
+
 def _early_measure(ctx: Context, misscaled: bool = False) -> Measurement:
-    res = _n_sweep(ctx)
-    y = res["cells"][-1]["early_errors_misscaled" if misscaled else "early_errors"]
+    o = _thin_run(ctx)
+    y = o["early_errors_misscaled" if misscaled else "early_errors"]
     x = np.array([1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
     # as t0 falls the error may grow like 1/t0 at most: slope in log t0 >= -1
     return Measurement(x=x, y=y, total=y.size, info={"xlabel": "t0", "ylabel": "score error on [t0, T]",
@@ -227,15 +276,19 @@ def _early_measure(ctx: Context, misscaled: bool = False) -> Measurement:
 register(Claim(
     id="diffusion.early_stopping",
     title="The score error on [t0, T] grows no faster than 1/t0 as t0 shrinks",
-    statement=("For the structured network at the largest n, the score error averaged over [t0, T] "
-               "has log-log slope in t0 of at least -1 over t0 = 1e-3..1e-1 (the bound's 1/t0 factor). "
-               "A consistency check that holds nearly by construction: the measured slope is far "
-               "shallower than -1, because the latent components are not thin."),
+    statement=("For the structured network at the largest n, trained on mixtures whose components "
+               "are thin (variances in [1e-5, 1e-4], below every t0, so the score blows up as t "
+               "falls), the score error averaged over [t0, T] has log-log slope in t0 of at least -1 "
+               "over t0 = 1e-3..1e-1 (the bound's 1/t0 factor, an upper bound, so one-sided). The "
+               "factor is not attained here: an exploratory run measured about -0.6, so a two-sided "
+               "test of -1 would fail; on the earlier thick components (variances 0.05-0.3) the "
+               "slope was about -0.2 and the check held nearly by construction."),
     source=f"{CHZW}, score estimation theorem (the 1/t0 factor, recalled)",
     tag="unverified",
     # tol 0, one-sided: the bound's factor is exactly 1/t0; the measured slope is far shallower.
     # Alternative: a 1/t0^2 blow-up (the mis-scaled orthogonal term of the control).
-    check=SlopeCheck(predicted=-1.0, side="lower", tol=0.0, alternatives={"1/t0^2": -2.0}),
+    check=SlopeCheck(predicted=-1.0, side="lower", tol=0.0,
+                     alternatives={"1/t0^2": -2.0, "no blow-up (t0^0)": 0.0}),
     measure=_early_measure,
     controls=[Control("misscaled_orthogonal", "the same network with its orthogonal term -x/h^2 "
                       "(a mis-scaled noise schedule) errs like 1/t^3, so its average grows like 1/t0^2",

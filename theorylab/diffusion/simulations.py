@@ -16,8 +16,11 @@ of a Gaussian matrix, rows beyond D zero), a Gaussian-mixture latent, ``n_max`` 
   divided by h(t0) after the exponential integrator, the probability-flow ODE and Euler-Maruyama
   on a uniform grid;
 * ``mmd2``: MMD^2 between generated latents V^T x (exponential integrator, smallest t0) and true
-  latents V^T x, and ``mmd2_null`` for a sampler whose latent score is zero (a control); 256 of
-  each set of latents for the figures.
+  latents V^T x, ``mmd2_null`` for a sampler whose latent score is zero and ``mmd2_memorizer``
+  for one that replays random training points (controls); 256 of each set of latents for the
+  figures;
+* ``nn_ratio``: the median distance of generated samples to their nearest training point over
+  that of fresh true samples (about 1 for a sampler that generalises, 0 for one that copies).
 """
 
 from __future__ import annotations
@@ -33,13 +36,15 @@ from .training import train
 DTYPE = jnp.float32
 
 
-def draw_problem(key, D, D_max: int, d: int, K: int) -> Problem:
+def draw_problem(key, D, D_max: int, d: int, K: int, variances=(0.05, 0.3)) -> Problem:
+    """A random subspace and a K-component Gaussian mixture on it, component variances drawn
+    from U[variances] (thin components: small variances)."""
     ka, kw, km, kv = jax.random.split(key, 4)
     G = jax.random.normal(ka, (D_max * d,), DTYPE).reshape(D_max, d)
     A = nets.gram_schmidt(G * (jnp.arange(D_max) < D).astype(DTYPE)[:, None])
     w = jax.random.dirichlet(kw, 2 * jnp.ones(K, DTYPE))
     means = jax.random.uniform(km, (K * d,), DTYPE, -2.0, 2.0).reshape(K, d)
-    var = jax.random.uniform(kv, (K * d,), DTYPE, 0.05, 0.3).reshape(K, d)
+    var = jax.random.uniform(kv, (K * d,), DTYPE, *variances).reshape(K, d)
     return Problem(A, w, means, var)
 
 
@@ -56,7 +61,7 @@ def train_and_measure(key, static, dynamic):
     t0, T, m = static["t0"], static["T"], static["m_eval"]
     D = dynamic["D"]
     kp, kx, kt, ke, kn, ks = jax.random.split(key, 6)
-    p = draw_problem(kp, D, D_max, d, K)
+    p = draw_problem(kp, D, D_max, d, K, static.get("variances", (0.05, 0.3)))
     X = draw_data(kx, p, static["n_max"])
     params, losses = train(kt, kind, X, dynamic["n"], D=D, d=d, t0=t0, T=T, steps=static["steps"],
                            batch=static["batch"], width=static["width"], depth=static["depth"],
@@ -118,14 +123,53 @@ def train_and_measure(key, static, dynamic):
         truth = draw_data(jax.random.fold_in(ke, 1), p, m) @ V
         out["mmd2"] = metrics.mmd2(gen @ V, truth)
         out["latents_generated"], out["latents_true"] = gen[:256] @ V, truth[:256]
+        # memorisation: distances to the nearest of the n training points, of the generated
+        # samples and of fresh true samples; and a sampler that replays training points
+        # (in latent coordinates: the sampler's orthogonal residue h(t0) is not a difference)
+        used = jnp.arange(X.shape[0]) < dynamic["n"]
+        XV = X @ V
+
+        def nearest(Z):
+            d2 = jnp.sum(Z**2, 1)[:, None] - 2 * Z @ XV.T + jnp.sum(XV**2, 1)[None, :]
+            return jnp.sqrt(jnp.maximum(jnp.min(jnp.where(used[None, :], d2, jnp.inf), 1), 0.0))
+
+        out["nn_ratio"] = jnp.median(nearest(gen @ V)) / jnp.median(nearest(truth))
+        pick = jnp.floor(jax.random.uniform(jax.random.fold_in(ks, 7), (m,)) * dynamic["n"]).astype(jnp.int32)
+        out["mmd2_memorizer"] = metrics.mmd2(X[pick] @ V, truth)
         null = lambda x, t: -(x - (x @ V) @ V.T) / h(t)[:, None]  # noqa: E731  latent score zero
         ts = sampling.grid(static["t0s"][0], T, static["sampler_steps"], "geometric")
-        out["mmd2_null"] = metrics.mmd2(sampling.sample(jax.random.fold_in(ks, 999), null, xT, ts, frame=V) @ V,
-                                        truth)
+        gen_null = sampling.sample(jax.random.fold_in(ks, 999), null, xT, ts, frame=V) @ V
+        out["mmd2_null"] = metrics.mmd2(gen_null, truth)
+        out["nn_ratio_null"] = jnp.median(nearest(gen_null)) / jnp.median(nearest(truth))
     return out
 
 
 train_and_measure.parallel_seeds = True  # no LAPACK inside (Gram-Schmidt by hand)
+
+
+def subspace_fit(key, static, dynamic):
+    """Train the structured network on ``n`` points near the subspace and return
+    ``||V V^T - A A^T||_F``: the latent data plus N(0, sigma_perp^2) noise orthogonal to the
+    subspace and N(0, sigma_par^2) noise inside it (each projected from an isotropic draw).
+    static: D_max, d, K, n_max, steps, batch, width, depth, t0, T; dynamic: n, D, lr,
+    sigma_perp, sigma_par."""
+    D_max, d, K = static["D_max"], static["d"], static["K"]
+    D = dynamic["D"]
+    kp, kx, kt, kn = jax.random.split(key, 4)
+    p = draw_problem(kp, D, D_max, d, K)
+    X = draw_data(kx, p, static["n_max"])
+    mask = (jnp.arange(D_max) < D).astype(DTYPE)[None, :]
+    E = jax.random.normal(kn, (static["n_max"] * D_max,), DTYPE).reshape(static["n_max"], D_max) * mask
+    inside = (E @ p.A) @ p.A.T
+    X = X + dynamic["sigma_perp"] * (E - inside) + dynamic["sigma_par"] * inside
+    params, losses = train(kt, "structured", X, dynamic["n"], D=D, d=d, t0=static["t0"], T=static["T"],
+                           steps=static["steps"], batch=static["batch"], width=static["width"],
+                           depth=static["depth"], lr=dynamic["lr"])
+    return {"subspace_error": metrics.subspace_error(nets.frame(params, D), p.A),
+            "diverged": ~jnp.isfinite(losses[-1])}
+
+
+subspace_fit.parallel_seeds = True  # no LAPACK inside (Gram-Schmidt by hand)
 
 
 def fit(key, *, D: int, d: int, n: int, kind: str = "structured", components: int = 6, t0: float = 1e-3,

@@ -56,12 +56,13 @@ SEEDS = {"quick": 16, "full": 32}      # reference estimators
 NET_SEEDS = {"quick": 8, "full": 16}   # networks (the early-stopped quick network stops by step ~100)
 
 
-def _reference(ctx: Context, settings) -> dict:
+def _reference(ctx: Context, settings, tune_d: int = 0) -> dict:
     """k-NN and Nadaraya-Watson errors for each (label, manifold, D, beta) in ``settings``,
-    computed once per run for every claim that asks (a shared sweep)."""
+    computed once per run for every claim that asks (a shared sweep); ``tune_d`` > 0 tunes k
+    and h with that dimension instead of the intrinsic d."""
     p = ctx.params
     cells = [({"manifold": name, "ns": tuple(p["ns"]), "n_test": p["n_test"], "D_max": p["D_max"]},
-              {"D": D, "beta": beta, "sigma": SIGMA}) for _, name, D, beta in settings]
+              {"D": D, "beta": beta, "sigma": SIGMA, "tune_d": tune_d}) for _, name, D, beta in settings]
     outs = ctx.sweep.shared(SHARED).run(sims.reference, cells, ctx.seeds, stream="reference")
     return {s[0]: o for s, o in zip(settings, outs)}
 
@@ -86,14 +87,14 @@ def _alternatives(beta: float, d: int, D: int) -> dict:
             "beta/2": float(RATE.exponent("n", beta=beta / 2, d=d))}
 
 
-def _rate_measure(ctx: Context, estimator: str, cube: bool = False) -> Measurement:
+def _rate_measure(ctx: Context, estimator: str, cube: bool = False, tune_ambient: bool = False) -> Measurement:
     p = ctx.params
     x = np.asarray(p["ns"], float)
     if cube:  # the same kind of target (varying in 2 coordinates), data filling [-1, 1]^D
         res = _reference(ctx, [("cube", "cube", p["cube_D"], 1.0)])
         series = {f"cube D={p['cube_D']} (claimed d=2, beta=1)": Series(x, res["cube"][estimator], -0.5, {})}
     else:
-        res = _reference(ctx, _manifold_settings(ctx))
+        res = _reference(ctx, _manifold_settings(ctx), p["D"] if tune_ambient else 0)
         series = {label: Series(x, res[label][estimator], STONE_RATE.exponent("n", beta=beta, d=d),
                                 _alternatives(beta, d, p["D"]))
                   for label, _, d, beta in SETTINGS}
@@ -140,7 +141,10 @@ for _est, _cid, _title, _const in (
         # tol: see _RATE_TOL
         check=SlopeCheck(side="two-sided", tol=RATE_TOL, wrt="n", bound_values={"beta": 1, "d": 1}),
         measure=lambda ctx, e=_est: _rate_measure(ctx, e),
-        controls=[Control("cube", "points filling the cube [-1, 1]^8 (the target still varies in "
+        controls=[Control("tuned_on_D", "the same estimator on the same data with its constant "
+                          "tuned by the ambient D = 10 in place of d: without the knowledge of d it "
+                          "misses the d-rate", lambda ctx, e=_est: _rate_measure(ctx, e, tune_ambient=True)),
+                  Control("cube", "points filling the cube [-1, 1]^8 (the target still varies in "
                           "2 coordinates): the rate follows the ambient dimension, far from -0.5",
                           lambda ctx, e=_est: _rate_measure(ctx, e, cube=True))],
         sizes=SIZES, seeds=SEEDS,
@@ -199,7 +203,11 @@ register(Claim(
 # ----------------------------------------------------------------------------------------
 # manifold.network_ambient_independence  [expected]
 # ----------------------------------------------------------------------------------------
-def _network_D_runs(ctx: Context, name: str) -> list:
+AMBIENT_SIGMA = 0.1  # per-coordinate off-manifold noise of the near control: 0.2 in norm at
+#                     D = 4 (small beside the torus), 1.6 at D = 256 (larger than the torus)
+
+
+def _network_D_runs(ctx: Context, name: str, ambient_sigma: float = 0.0) -> list:
     """The network at n = net_n for every D (a shared sweep: the claim draws the cube curve in
     its figure and the control checks it, one computation)."""
     p = ctx.params
@@ -207,20 +215,45 @@ def _network_D_runs(ctx: Context, name: str) -> list:
     st = {"manifold": name, "n_max": n, "n_test": p["n_test"], "D_max": max(Ds),
           "W_max": net.width_max_for(n, 1.0, 2), "L_max": net.depth_max_for(n),
           "steps": p["net_steps"], "eval_every": 25}
-    cells = [(st, {"n": float(n), "D": D, "beta": 1.0, "sigma": SIGMA, "lr": p["net_lr"]}) for D in Ds]
+    cells = [(st, {"n": float(n), "D": D, "beta": 1.0, "sigma": SIGMA, "lr": p["net_lr"],
+                   "ambient_sigma": ambient_sigma}) for D in Ds]
     return ctx.sweep.shared("manifold.network_D").run(sims.network, cells, ctx.seeds, stream="network_D")
 
 
-def _network_D_measure(ctx: Context, name: str = "torus") -> Measurement:
+def _ratio_ci(test: np.ndarray, seed: int) -> tuple[float, float]:
+    """95% percentile-bootstrap CI (scipy, seeds resampled) of the max/min over D of the
+    seed-mean test MSE."""
+    from scipy import stats
+
+    def ratio(t, axis=-1):  # t: (len(Ds), [resamples,] seeds); scipy puts resamples before axis
+        mean = t.mean(axis=axis)
+        return mean.max(0) / mean.min(0)
+
+    r = stats.bootstrap((test.T,), ratio, axis=-1, vectorized=True, n_resamples=999,
+                        method="percentile", random_state=seed)
+    return float(r.confidence_interval.low), float(r.confidence_interval.high)
+
+
+RATIO_NAME = "max/min over D of the mean test MSE (95% bootstrap CI end facing the band's edge)"
+
+
+def _network_D_measure(ctx: Context, name: str = "torus", ambient_sigma: float = 0.0,
+                       control: bool = False) -> Measurement:
+    """The claim is judged by the CI's upper end (passed: the whole CI is under 1.5), a control
+    by its lower end (rejected: the whole CI is over 1.5)."""
     p = ctx.params
     n, Ds = p["net_n"], tuple(p["net_Ds"])
-    outs = _network_D_runs(ctx, name)
+    outs = _network_D_runs(ctx, name, ambient_sigma)
     test = np.stack([o["test_mse"] for o in outs], 1)  # (seeds, len(Ds))
     mean = test.mean(0)
     ratio = float(mean.max() / mean.min())
-    m = Measurement(values={"max/min over D of the mean test MSE": np.array([ratio])},
+    lo, hi = _ratio_ci(test, ctx.root_seed % (2**31))
+    m = Measurement(values={RATIO_NAME: np.array([lo if control else hi])},
                     total=test.size, diverged=int(sum(o["diverged"].sum() for o in outs)))
-    m.info = {"data": name, "n": n, "Ds": list(Ds), "test MSE per D (mean)": np.round(mean, 4).tolist(),
+    m.info = {"data": name, "ambient_sigma": ambient_sigma, "n": n, "Ds": list(Ds),
+              "max/min over D of the mean test MSE (point estimate, 95% bootstrap CI)":
+                  [round(ratio, 4), round(lo, 4), round(hi, 4)],
+              "test MSE per D (mean)": np.round(mean, 4).tolist(),
               "train MSE per D (mean; noisy responses, sigma^2 = 0.25)":
                   np.round([o["train_mse"].mean() for o in outs], 4).tolist(),
               "held-out MSE per D (mean)": np.round([o["val_mse"].mean() for o in outs], 4).tolist(),
@@ -239,18 +272,24 @@ register(Claim(
     title="The network's error does not grow with the ambient dimension D",
     statement=("At fixed n (1024 at quick size), the early-stopped ReLU network sized by the theory "
                "(d = 2, beta = 1) on the flat torus T^2 rotated into R^D has a mean test MSE that "
-               "varies by at most 1.5x over D = 4..256. Unlike k-NN, the network is not rotation "
-               "invariant (Adam works coordinate-wise), so this is evidence."),
+               "varies by at most 1.5x over D = 4..256, judged by the upper end of the 95% bootstrap "
+               "CI over seeds (8 at quick size, a crude bootstrap). Unlike k-NN, the network is not "
+               "rotation invariant (Adam works coordinate-wise), but its isotropic initialisation "
+               "makes the rotation nearly irrelevant, so the near control matters: the same torus "
+               "with N(0, 0.1^2) noise on each ambient coordinate."),
     source=f"{CJLZ}, abstract (the rate depends on d; constants on D only logarithmically)",
     tag="expected",
     # 1.5x: THEOREMS.md's bar (an independent implementation saw <= 1.18). A log D dependence of
     # the constants would give at most log(256)/log(4) = 4x; the cube control, where the
     # dimension really grows, shows several-fold growth.
-    check=LimitCheck(intervals={"max/min over D of the mean test MSE": (1.0, 1.5)}),
+    check=LimitCheck(intervals={RATIO_NAME: (1.0, 1.5)}),
     measure=_network_D_measure,
-    controls=[Control("cube", "data filling [-1, 1]^D (target varying in 2 coordinates): the "
-                      "error grows with D (THEOREMS.md: 7-13x from D = 4 to 256)",
-                      lambda ctx: _network_D_measure(ctx, "cube"))],
+    controls=[Control("torus_ambient_noise", "the same torus with per-coordinate ambient noise "
+                      "0.1: near the manifold, not on it, with off-manifold energy growing with D",
+                      lambda ctx: _network_D_measure(ctx, "torus", AMBIENT_SIGMA, control=True)),
+              Control("cube", "data filling [-1, 1]^D (target varying in 2 coordinates): the "
+                      "error grows with D (an independent run saw 7-13x from D = 4 to 256)",
+                      lambda ctx: _network_D_measure(ctx, "cube", control=True))],
     sizes=SIZES, seeds=NET_SEEDS,
     figure=figs.mse_vs_D_figure,
     family=FAMILY,

@@ -202,9 +202,13 @@ class Sample(NamedTuple):
     f_test: jax.Array  # (n_test,)
 
 
-def draw(key, name: str, *, n_max: int, n_test: int, D, D_max: int, beta, sigma) -> Sample:
+def draw(key, name: str, *, n_max: int, n_test: int, D, D_max: int, beta, sigma,
+         ambient_sigma=0.0) -> Sample:
     """One seed's data: a target, ``n_max`` nested training points with noise ``sigma``, and
-    ``n_test`` test points, in R^D zero-padded to ``D_max`` (traceable in D, beta, sigma)."""
+    ``n_test`` test points, in R^D zero-padded to ``D_max`` (traceable in D, beta, sigma).
+    ``ambient_sigma`` > 0 adds N(0, ambient_sigma^2) to each of the D coordinates of every
+    input (training and test; the target keeps the clean point): data near, not on, the
+    manifold, whose off-manifold energy D ambient_sigma^2 grows with D."""
     kt, kx, ke, kq, kz = jax.random.split(key, 5)
     tgt = target(kt, name, beta)
     n = n_max + n_test
@@ -217,6 +221,8 @@ def draw(key, name: str, *, n_max: int, n_test: int, D, D_max: int, beta, sigma)
         coords, emb = m.sample(kx, n)
         pts = emb @ frame(kq, D, D_max, m.ambient).T
         f = evaluate(tgt, coords, emb)
+    amb = jax.random.normal(kz, (n * D_max,), DTYPE).reshape(n, D_max)
+    pts = pts + ambient_sigma * jnp.where((jnp.arange(D_max) < D)[None, :], amb, 0.0)
     noise = sigma * jax.random.normal(ke, (n_max,), DTYPE)
     return Sample(pts[:n_max], f[:n_max] + noise, f[:n_max], pts[n_max:], f[n_max:])
 

@@ -17,11 +17,15 @@ from . import network as net
 
 
 def reference(key, static, dynamic):
-    """k-NN and Nadaraya-Watson test MSE at every n of ``static["ns"]``."""
+    """k-NN and Nadaraya-Watson test MSE at every n of ``static["ns"]``, with k and h tuned by
+    the manifold's intrinsic d, or by ``dynamic["tune_d"]`` when it is given and positive."""
     name = static["manifold"]
     s = data.draw(key, name, n_max=max(static["ns"]), n_test=static["n_test"], D=dynamic["D"],
                   D_max=static["D_max"], beta=dynamic["beta"], sigma=dynamic["sigma"])
-    return est.reference_errors(s, tuple(static["ns"]), dynamic["beta"], data.intrinsic_dim(name))
+    # the dimension the constants are tuned with: the intrinsic d unless dynamic["tune_d"] > 0
+    tune = dynamic.get("tune_d", 0)
+    d = jnp.where(tune > 0, tune, data.intrinsic_dim(name))
+    return est.reference_errors(s, tuple(static["ns"]), dynamic["beta"], d)
 
 
 reference.parallel_seeds = True  # sorts and matmuls only
@@ -30,11 +34,12 @@ reference.parallel_seeds = True  # sorts and matmuls only
 def network(key, static, dynamic):
     """Train the theory-sized ReLU network on ``dynamic["n"]`` points (early stopping) and
     return its test, train and held-out MSE. ``static``: manifold, n_max, n_test, D_max, W_max,
-    L_max, steps, eval_every; ``dynamic``: n, D, beta, sigma, lr."""
+    L_max, steps, eval_every; ``dynamic``: n, D, beta, sigma, lr, optionally ambient_sigma."""
     name = static["manifold"]
     kd, kn = jax.random.split(key)
     s = data.draw(kd, name, n_max=static["n_max"], n_test=static["n_test"], D=dynamic["D"],
-                  D_max=static["D_max"], beta=dynamic["beta"], sigma=dynamic["sigma"])
+                  D_max=static["D_max"], beta=dynamic["beta"], sigma=dynamic["sigma"],
+                  ambient_sigma=dynamic.get("ambient_sigma", 0.0))
     d = data.intrinsic_dim(name)
     n = dynamic["n"]
     width = jnp.minimum(net.width_for(n, dynamic["beta"], d), static["W_max"])

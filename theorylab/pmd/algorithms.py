@@ -196,6 +196,7 @@ def pmd(mdp: MDP, ref: Solution, steps: int, *, schedule="constant", eta0=1.0, m
         out = metrics(ref, V, pi, logits)
         Qhat = Qhat + noise * uniform(kq, Q.shape, -1.0, 1.0)
         Qhat = Qhat + bias * jnp.where(ref.optimal, 1.0, -1.0)
+        out["q_err"] = jnp.max(jnp.abs(Qhat - Q))  # sup-norm error of the Q the update uses
         D = greedy_divergence(pi, logits, Qhat, divergence)
         eta = step_size(schedule, k, eta0, gamma, D=D, c0=c0, eta_max=eta_max)
         out["eta"] = eta

@@ -176,6 +176,17 @@ def plant_ties(mdp: MDP, key, fraction: float = 0.5) -> MDP:
     return MDP(mdp.P, mdp.c - lower, mdp.gamma)
 
 
+def near_ties(mdp: MDP, key, fraction: float = 0.5, delta: float = 1e-3) -> MDP:
+    """:func:`plant_ties`, then the planted second action made worse by exactly ``delta``: in
+    about ``fraction`` of the states the action gap is ``delta`` (``V*`` is unchanged), so an
+    estimate of ``Q`` with errors above ``delta/2`` can pick the wrong action there."""
+    sol = solve(mdp)
+    tied = plant_ties(mdp, key, fraction)
+    new = solve(tied)
+    second = new.optimal & ~sol.optimal  # the planted optimal action
+    return MDP(tied.P, tied.c + delta * second, tied.gamma)
+
+
 # ----------------------------------------------------------------------------------------
 # Evaluation
 # ----------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import jax.numpy as jnp
 
 from . import algorithms as alg
 from . import robust as rob
-from .mdp import (chain, garnet, max_entropy_optimal, min_quadratic_optimal, multichain, plant_ties, solve,
-                  solve_regularized)
+from .mdp import (chain, garnet, max_entropy_optimal, min_quadratic_optimal, multichain, near_ties,
+                  plant_ties, solve, solve_regularized)
 
 
 def _garnet(key, static, gamma):
@@ -24,14 +24,21 @@ def _garnet(key, static, gamma):
 
 def pmd_garnet(key, static, dynamic):
     """PMD on a Garnet MDP (or, with static ``instance="chain"``, on the deterministic hard
-    chain of ``mdp.chain``). static: S, A, branching, steps, divergence, regularized (bool:
+    chain of ``mdp.chain``; with ``instance="near_ties"`` on a Garnet MDP whose planted ties
+    are broken by ``static["delta"]``, ``mdp.near_ties``). static: S, A, branching, steps, divergence, regularized (bool:
     entropy weight ``mu`` and the regularised reference), sampled (bool: Q from ``samples`` next
     states per pair). dynamic: gamma, schedule (an index, ``algorithms.schedule_id``), eta0,
     mu, c0, noise, bias, samples."""
     k1, k2 = jax.random.split(key)
     d = dynamic
-    mdp = (chain(static["S"], static["A"], d["gamma"]) if static.get("instance") == "chain"
-           else _garnet(k1, static, d["gamma"]))
+    inst = static.get("instance", "garnet")
+    if inst == "chain":
+        mdp = chain(static["S"], static["A"], d["gamma"])
+    elif inst == "near_ties":
+        k1, k3 = jax.random.split(k1)
+        mdp = near_ties(_garnet(k1, static, d["gamma"]), k3, 0.5, static["delta"])
+    else:
+        mdp = _garnet(k1, static, d["gamma"])
     mu = d["mu"] if static.get("regularized") else 0.0
     ref = solve_regularized(mdp, mu) if static.get("regularized") else solve(mdp)
     tr = alg.pmd(mdp, ref, static["steps"], schedule=d["schedule"], eta0=d["eta0"], mu=mu,
@@ -106,7 +113,7 @@ def bpmd_garnet(key, static, dynamic):
         return tr["f_gap"] + mu / (1 - mdp.gamma) * tr["kl_star"]
 
     L = jax.vmap(one)(jax.random.split(k2, static["replicas"]))
-    return {"potential": L.mean(0)}
+    return {"potential": L.mean(0), "potential_replicas": L}
 
 
 def rpmd_garnet(key, static, dynamic):

@@ -141,10 +141,12 @@ def _gd_measure(ctx: Context, which: str = "gd") -> Measurement:
 
 register(Claim(
     id="rank_one.gd_flat_in_d",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
-                "inconclusive 4. At quick size the least-squares CI over 4 values of d straddles the "
-                "band's edge on some roots; full size fits d = 32..1024 with 32 seeds. Reproduce: "
-                "theorylab calibrate rank_one.gd_flat_in_d --roots 20 --run-full-only"),
+    needs_full=("calibration over 20 fresh roots at quick size, with the band centred on the derived "
+                "tilt -0.111 (issue 12): passed 0/20, inconclusive 20; control perturbed rejected "
+                "20/20. The least-squares CI over 4 values of d is about +-0.09 wide, as wide as the "
+                "band (+-0.08), so it always reaches an edge; full size fits d = 32..1024 (6 values) "
+                "with 32 seeds. Reproduce: theorylab calibrate rank_one.gd_flat_in_d --roots 20 "
+                "--run-full-only"),
     title="Plain GD from a small start fits the noise: its MSE does not fall with d (about sigma^2/2)",
     statement=("GD on F(X) = 1/4 ||X X^T - Y||_F^2 (X in R^{d x d}, start 1e-3 N(0, 1/d)) ends "
                "near the positive part of Y and keeps about half the noise energy: the MSE of "
