@@ -148,6 +148,12 @@ def _subspace_measure(ctx: Context, where: str = "perp") -> Measurement:
 
 register(Claim(
     id="diffusion.subspace_recovery",
+    needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
+                "inconclusive 4; control noise_inside_subspace rejected 20/20. Every fitted slope "
+                "lies in 0.92..1.05, but with 4 seeds the least-squares CI over 4 noise levels is "
+                "up to +-0.17 wide and reaches the band's edge on some roots; full size trains 16 "
+                "seeds at 3 values of n. Reproduce: theorylab calibrate diffusion.subspace_recovery "
+                "--roots 20 --run-full-only"),
     title="The structured network's subspace error grows in proportion to the off-subspace noise",
     statement=("Trained on n points whose latents lie on a 2-dimensional subspace of R^16 plus "
                "N(0, sigma_perp^2) noise orthogonal to it, the structured network's frame V has "
@@ -320,8 +326,8 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
 
 register(Claim(
     id="diffusion.ambient_independence",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 13/20 [0.43, 0.82], "
-                "inconclusive 7. At quick size the least-squares CI of a slope over 4 values of D "
+    needs_full=("calibration over 20 fresh roots at quick size: passed 14/20 [0.48, 0.85], "
+                "inconclusive 6 (13/20 before issue 12, on other draws). At quick size the least-squares CI of a slope over 4 values of D "
                 "with 4 seeds is about as wide as the band (+-0.15) around a slope near 0; full size "
                 "fits 5 values of D with 16 seeds. Reproduce: theorylab calibrate "
                 "diffusion.ambient_independence --roots 20 --run-full-only"),
