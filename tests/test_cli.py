@@ -98,3 +98,55 @@ def test_calibrate_writes_rates_with_wilson_intervals_and_resumes(tmp_path, caps
     doc = json.loads((out / "calibration.json").read_text())
     assert list(doc["claims"]["large_lr.critical_rate"]["runs"]) == ["1", "2"]
     assert list(doc["claims"]["large_lr.imbalance_identity"]["runs"]) == ["1"]
+
+
+def test_one_folder_filled_by_several_runs_keeps_each_claim_with_its_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["verify", "large_lr.imbalance_identity", "--out", str(out), "-q"]) == 0
+    assert main(["verify", "large_lr.catapult", "--out", str(out), "-q"]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert [c["id"] for c in res["claims"]] == ["large_lr.catapult", "large_lr.imbalance_identity"]
+    for c in res["claims"]:
+        assert c["run"]["code"] and c["run"]["backend"] == "cpu" and c["wall_s"] > 0
+    assert res["evidence"]["claims_run"] == 2
+    # another root is another experiment: the folder starts afresh
+    assert main(["verify", "large_lr.catapult", "--out", str(out), "--root", "3", "-q"]) == 0
+    assert [c["id"] for c in json.loads((out / "results.json").read_text())["claims"]] == ["large_lr.catapult"]
+    assert main(["report", str(out)]) == 0
+    assert "*Run*:" in (out / "report.md").read_text()
+
+
+def test_gpu_only_claims_are_skipped_at_full_size_on_a_cpu(monkeypatch):
+    import dataclasses
+
+    from theorylab.core import verify as V
+    from theorylab.core.claims import select
+
+    claim = dataclasses.replace(select(["large_lr.catapult"])[0], needs_gpu="about 3 h on 2 cores")
+    v = V.run_claim(claim, "full")
+    assert v.status == "skipped" and "needs a GPU" in v.sentence and "3 h" in v.sentence
+    assert V.skip_reason(claim, "quick") == "" and V.skip_reason(claim, "full", force=True) == ""
+
+
+def test_progress_lines_with_eta_and_heartbeat_when_not_a_terminal():
+    import io
+    import time
+
+    from theorylab.core.sweep import Progress
+
+    buf = io.StringIO()
+    p = Progress("claim [sim]", 3, True, interval=0.2, stream=buf)
+    time.sleep(0.5)  # a long first cell: the heartbeat says which cell runs
+    p.step(computed_s=0.5)
+    p.step("(cached)")
+    time.sleep(0.25)
+    p.step(computed_s=0.25)
+    p.close()
+    lines = buf.getvalue().splitlines()
+    assert any("cell 1 running for" in ln for ln in lines)
+    assert lines[-1].strip().startswith("claim [sim]: 3/3 cells") and "\r" not in buf.getvalue()
+    assert Progress("x", 4, False).eta() is None
+    q = Progress("x", 4, False)
+    q.step(computed_s=2.0)
+    q.step("(cached)")
+    assert q.eta() == 4.0  # 2 s per computed cell, 2 cells left

@@ -193,6 +193,9 @@ class Claim:
     bound: Optional[Bound] = None
     controls: Sequence[Control] = ()
     needs_full: Optional[str] = None
+    #: why the full size needs an accelerator, with its estimated cost on a 2-core CPU: at full
+    #: size on a CPU backend the claim is skipped with this reason (``--run-full-only`` runs it)
+    needs_gpu: Optional[str] = None
     #: what calibration over fresh root seeds measured where the claim misses the target
     #: (passed on 19 of 20 roots, every control rejected on 19 of 20) at a size it still runs at:
     #: a finding stated with the claim and printed with every verdict, never tuned away
@@ -233,7 +236,7 @@ class Claim:
             "source": self.source, "tag": self.tag, "kind": self.check.kind,
             "bound": None if self.bound is None else self.bound.describe(),
             "controls": [c.name for c in self.controls], "needs_full": self.needs_full,
-            "calibration": self.calibration,
+            "needs_gpu": self.needs_gpu, "calibration": self.calibration,
         }
 
 

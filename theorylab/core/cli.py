@@ -48,7 +48,7 @@ def _cmd_list(args) -> int:
     claims = all_claims()
     w = max(len(c.id) for c in claims)
     for c in claims:
-        extra = " (needs full size)" if c.needs_full else ""
+        extra = (" (needs full size)" if c.needs_full else "") + (" (needs a GPU at full size)" if c.needs_gpu else "")
         print(f"{c.id.ljust(w)}  [{c.tag}] {c.check.kind:9s} {c.source}{extra}")
         if args.verbose:
             print(f"{' ' * w}  {c.statement}")
@@ -81,7 +81,7 @@ def _cmd_verify(args) -> int:
     _enable_compilation_cache(cache)
     verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
                       cache_dir=None if args.no_cache else cache, pdf=args.pdf,
-                      progress=None if not args.quiet else False, root=args.root,
+                      progress=not args.quiet, root=args.root,
                       force=args.run_full_only,
                       echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(verdicts))
@@ -147,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pv.add_argument("--run-full-only", action="store_true",
-                    help="also run, at quick size, claims that need the full size (to see why)")
+                    help="also run claims that would be skipped: at quick size those that need the full "
+                    "size (to see why), at full size on a CPU those that need a GPU")
     pc = sub.add_parser("calibrate", help="pass and control-rejection rates over fresh root seeds")
     pc.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
     pc.add_argument("--roots", type=_positive_int("--roots"), required=True,

@@ -20,8 +20,9 @@ def _fmt(x):
 
 def _prov_line(prov: dict) -> str:
     return (f"theorylab {prov.get('version')} (commit {prov.get('git_commit')}), JAX "
-            f"{prov.get('jax_version')} on {prov.get('backend')} ({', '.join(prov.get('devices', []))}), "
-            f"{prov.get('cpu_count')} CPUs, size `{prov.get('size')}`, {prov.get('time_utc')}.")
+            f"{prov.get('jax_version')} on {prov.get('backend')} ({', '.join(prov.get('devices', []))}"
+            f"{', ' + prov['device_kind'] if prov.get('device_kind') not in (None, 'cpu') else ''}), "
+            f"{prov.get('cpu_count')} CPUs{' (' + prov['cpu_model'] + ')' if prov.get('cpu_model') else ''}, size `{prov.get('size')}`, {prov.get('time_utc')}.")
 
 
 def _control_cell(c: dict) -> str:
@@ -47,13 +48,14 @@ def results_section(res: dict) -> list[str]:
         lines.append(f"The {ev['claims_run']} claims run rest on {ev['independent']} independent sweeps; "
                      "claims that read the same data count once:")
         lines += [f"- {', '.join(f'`{i}`' for i in g)}" for g in ev["shared"]]
-    lines += ["", "| claim | tag | predicted | measured | CI | control | verdict |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "| claim | tag | predicted | measured | CI | control | verdict | wall |",
+              "|---|---|---|---|---|---|---|---|"]
     for c in claims:
         ci = c.get("ci")
         ci_s = f"{ci[0]:.3g}..{ci[1]:.3g}" if ci else "-"
+        wall = f"{c['wall_s']:.0f} s" if c.get("wall_s") else "-"
         lines.append(f"| `{c['id']}` | {c.get('tag', '-')} | {_fmt(c.get('predicted'))} | "
-                     f"{_fmt(c.get('measured'))} | {ci_s} | {_control_cell(c)} | **{c['status']}** |")
+                     f"{_fmt(c.get('measured'))} | {ci_s} | {_control_cell(c)} | **{c['status']}** | {wall} |")
     for c in claims:
         lines += ["", f"### `{c['id']}` -- {c.get('title', '')}", ""]
         if c.get("statement"):
@@ -62,6 +64,11 @@ def results_section(res: dict) -> list[str]:
         lines.append(f"*Verdict*: {c['status']}. {c.get('sentence', '')}")
         if c.get("uncertainty"):
             lines.append(f"*Uncertainty*: {c['uncertainty']}.")
+        run = c.get("run")
+        if run and c.get("status") != "skipped":
+            lines.append(f"*Run*: {c.get('wall_s', 0):.1f} s on {run.get('device_kind') or run.get('device')} "
+                         f"({run.get('backend')}), commit {run.get('git_commit')}, code {run.get('code')}, "
+                         f"JAX {run.get('jax_version')}, {run.get('time_utc')}.")
         if (c.get("info") or {}).get("calibration"):
             lines.append(f"*Calibration*: {c['info']['calibration']}")
         alts = c.get("alternatives") or {}

@@ -100,6 +100,17 @@ def family_of(module: str) -> Optional[str]:
     return parts[1] if len(parts) > 2 and parts[0] == "theorylab" and parts[1] != "core" else None
 
 
+def cpu_model() -> Optional[str]:
+    """The CPU's model name (Linux), for the provenance of timings."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def provenance(**extra) -> dict:
     """Who, what and where a result came from."""
     import jax
@@ -114,6 +125,8 @@ def provenance(**extra) -> dict:
         "jax_version": jax.__version__,
         "backend": jax.default_backend(),
         "devices": [str(d) for d in devs],
+        "device_kind": getattr(devs[0], "device_kind", None) if devs else None,
+        "cpu_model": cpu_model(),
         "x64": bool(jax.config.jax_enable_x64),
         "python": platform.python_version(),
         "platform": platform.platform(),

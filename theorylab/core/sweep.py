@@ -110,21 +110,90 @@ class InProcessExecutor:
         return [fn(item) for item in items]
 
 
+def _duration(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
+
+
 class Progress:
-    """A one-line progress report on stderr, shown on a terminal or when forced."""
+    """Progress of one sweep on stderr, with an ETA from the cells computed so far.
 
-    def __init__(self, label: str, total: int, enabled: Optional[bool] = None):
-        self.label, self.total, self.done = label, total, 0
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.t0 = time.perf_counter()
+    ``enabled=None``: only on a terminal. ``enabled=True``: on a terminal one line rewritten in
+    place; otherwise (a log file, a pipe) a full line at most every ``interval`` seconds
+    (``THEORYLAB_PROGRESS_INTERVAL``, default 10), and, while one cell runs longer than that, a
+    heartbeat line, so a background run's log shows where it is. Cells read from the cache do
+    not enter the ETA.
+    """
 
-    def step(self, note: str = "") -> None:
+    def __init__(self, label: str, total: int, enabled: Optional[bool] = None,
+                 interval: Optional[float] = None, stream=None):
+        import os
+        import threading
+
+        self.label, self.total, self.done, self.computed = label, total, 0, 0
+        self.stream = stream or sys.stderr
+        tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.enabled = tty if enabled is None else bool(enabled)
+        self.lines = self.enabled and not tty
+        self.interval = float(interval if interval is not None
+                              else os.environ.get("THEORYLAB_PROGRESS_INTERVAL", 10.0))
+        self.t0 = self.t_cell = self.t_print = time.perf_counter()
+        self.compute_s = 0.0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._beat = None
+        if self.lines and total > 0:
+            self._beat = threading.Thread(target=self._heartbeat, daemon=True)
+            self._beat.start()
+
+    def eta(self) -> Optional[float]:
+        """Seconds left: the mean wall of the cells computed so far times the cells left."""
+        if self.computed == 0:
+            return None
+        return self.compute_s / self.computed * (self.total - self.done)
+
+    def status(self, note: str = "") -> str:
+        now = time.perf_counter()
+        eta = self.eta()
+        s = (f"{self.label}: {self.done}/{self.total} cells, {_duration(now - self.t0)} elapsed"
+             + ("" if eta is None or self.done == self.total else f", ETA {_duration(eta)}"))
+        if self.done < self.total and now - self.t_cell >= self.interval:
+            s += f", cell {self.done + 1} running for {_duration(now - self.t_cell)}"
+        return s + (f" {note}" if note else "")
+
+    def _emit(self, text: str, final: bool = False) -> None:
+        with self._lock:
+            if self.lines:
+                self.stream.write(f"  {text}\n")
+            else:
+                self.stream.write(f"\r  {text}\033[K{chr(10) if final else ''}")
+            self.stream.flush()
+            self.t_print = time.perf_counter()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(min(self.interval, 5.0)):
+            if time.perf_counter() - self.t_print >= self.interval:
+                self._emit(self.status())
+
+    def step(self, note: str = "", computed_s: Optional[float] = None) -> None:
+        """One cell finished; ``computed_s`` is its wall time when it was computed (not cached)."""
         self.done += 1
-        if self.enabled:
-            dt = time.perf_counter() - self.t0
-            end = "\n" if self.done == self.total else ""
-            sys.stderr.write(f"\r  {self.label}: {self.done}/{self.total} cells, {dt:5.1f}s {note}\033[K{end}")
-            sys.stderr.flush()
+        if computed_s is not None:
+            self.computed += 1
+            self.compute_s += computed_s
+        now = time.perf_counter()
+        self.t_cell = now
+        final = self.done >= self.total
+        if final:
+            self._stop.set()
+        if not self.enabled:
+            return
+        if not self.lines or final or now - self.t_print >= self.interval:
+            self._emit(self.status(note), final)
+
+    def close(self) -> None:
+        """Stop the heartbeat (also when a cell raised)."""
+        self._stop.set()
 
 
 _COMPILED: dict = {}
@@ -344,11 +413,14 @@ class Sweep:
             t0 = time.perf_counter()
             threads = self.threads if self.threads is not None else default_threads()
             out = run_cell(sim, cell, self.chunk, threads)
-            self.wall[cell.digest(version)] = time.perf_counter() - t0
+            wall = self.wall[cell.digest(version)] = time.perf_counter() - t0
             self.stats["computed"] += 1
             if path is not None:
                 save_arrays(path, out)
-            prog.step()
+            prog.step(computed_s=wall)
             return out
 
-        return self.executor.map(work, cells)
+        try:
+            return self.executor.map(work, cells)
+        finally:
+            prog.close()

@@ -94,6 +94,21 @@ def decide(outcome: str, controls: Sequence[ControlResult]) -> tuple[str, str]:
     return "passed", ""
 
 
+def skip_reason(claim: Claim, size: str, force: bool = False) -> str:
+    """Why ``claim`` is not run at ``size`` on this backend ('' when it is run): a claim that
+    needs the full size is skipped at quick size, one that needs a GPU at full size on a CPU."""
+    if force:
+        return ""
+    if size == "quick" and claim.needs_full:
+        return f"skipped at quick size: {claim.needs_full}"
+    if size == "full" and claim.needs_gpu:
+        import jax
+
+        if jax.default_backend() == "cpu":
+            return f"skipped at full size on a CPU: needs a GPU ({claim.needs_gpu})"
+    return ""
+
+
 def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
               cache_dir=None, out_dir=None, pdf: bool = False,
               progress: Optional[bool] = None, root: int = 0, force: bool = False) -> Verdict:
@@ -108,9 +123,9 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
     if seeds is not None and seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     kind = claim.check.kind
-    if size == "quick" and claim.needs_full and not force:
-        return Verdict(claim.id, kind, "skipped", sentence=f"skipped at quick size: {claim.needs_full}",
-                       root=root)
+    why = skip_reason(claim, size, force)
+    if why:
+        return Verdict(claim.id, kind, "skipped", sentence=why, root=root)
     t0 = time.perf_counter()
     ctx = context(claim, size, seeds, cache_dir, progress, root)
     try:
@@ -155,46 +170,96 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
            echo=None, root: int = 0, force: bool = False) -> list[Verdict]:
     """Run the selected claims (all when empty) on root seed set ``root``. Writes
     ``out_dir/results.json`` after each claim (atomically), so an interrupted run keeps what it
-    finished."""
+    finished; a rerun recomputes only the cells that are not cached.
+
+    One folder can be filled by several runs (family by family, or CPU claims first): the
+    entries of claims not selected now are kept when the earlier run had the same size, root
+    and seed override. Each entry records the run it came from (commit, code fingerprint,
+    backend, device, time).
+    """
     claims = select(selectors)
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     if out_dir is not None:
         check_out_dir(out_dir)
     prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors), root=root)
+    kept = [] if out_dir is None else kept_entries(out_dir, prov, {c.id for c in claims})
     verdicts: list[Verdict] = []
-    for claim in claims:
+    runs: dict = {}
+    t_all = time.perf_counter()
+    for i, claim in enumerate(claims, 1):
+        skip = skip_reason(claim, size, force)
         if echo:
-            skip = size == "quick" and claim.needs_full and not force
-            echo(f"{'skipping' if skip else 'running'} {claim.id}{' (needs the full size)' if skip else ' ...'}")
+            echo(f"[{i}/{len(claims)}] {'skipping' if skip else 'running'} {claim.id}"
+                 f"{' (' + skip.split(':')[0] + ')' if skip else ' ...'}")
         v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
                       progress=progress, root=root, force=force)
         verdicts.append(v)
+        runs[claim.id] = run_record(prov, claim)
+        if echo and not skip:
+            echo(f"[{i}/{len(claims)}] {claim.id}: {v.status} in {v.wall_s:.1f} s "
+                 f"({time.perf_counter() - t_all:.0f} s since the start)")
         if out_dir is not None:
-            write_results(out_dir, verdicts, claims, prov)
+            write_results(out_dir, verdicts, claims, prov, kept=kept, runs=runs)
     return verdicts
 
 
-def write_results(out_dir, verdicts: Sequence[Verdict], claims: Sequence[Claim], prov: dict) -> Path:
+def run_record(prov: dict, claim: Claim) -> dict:
+    """Where one claim's verdict came from: enough to tell runs in one folder apart."""
+    from .results import code_fingerprint
+
+    return {"git_commit": prov.get("git_commit"), "code": code_fingerprint(claim.family),
+            "backend": prov.get("backend"), "device": (prov.get("devices") or ["?"])[0],
+            "device_kind": prov.get("device_kind"), "jax_version": prov.get("jax_version"),
+            "time_utc": prov.get("time_utc")}
+
+
+def kept_entries(out_dir, prov: dict, selected: set) -> list[dict]:
+    """Entries of an earlier ``results.json`` in ``out_dir`` to keep: those of claims not
+    selected now, when that run had the same size, root and seed override (else none)."""
+    import json
+
+    path = Path(out_dir) / "results.json"
+    if not path.exists():
+        return []
+    try:
+        old = json.loads(path.read_text())
+        oprov = old["provenance"]
+        entries = old["claims"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    if any(oprov.get(k) != prov.get(k) for k in ("size", "root", "seeds_override")):
+        return []
+    return [e for e in entries if isinstance(e, dict) and e.get("id") not in selected]
+
+
+def write_results(out_dir, verdicts: Sequence[Verdict], claims: Sequence[Claim], prov: dict,
+                  kept: Sequence[dict] = (), runs: Optional[dict] = None) -> Path:
     by_id = {c.id: c for c in claims}
-    entries = []
+    entries = list(kept)
     for v in verdicts:
         d = v.to_dict()
         c = by_id.get(v.claim_id)
         if c is not None:
             d.update(title=c.title, statement=c.statement, source=c.source, tag=c.tag,
                      bound=None if c.bound is None else str(c.bound.expr))
+        if runs and v.claim_id in runs:
+            d["run"] = runs[v.claim_id]
         if d.get("figure"):
             d["figure"] = os.path.relpath(d["figure"], out_dir)
         entries.append(d)
+    entries.sort(key=lambda e: e.get("id", ""))
     return atomic_write_json(Path(out_dir) / "results.json",
-                             {"provenance": prov, "claims": entries, "evidence": evidence(verdicts)})
+                             {"provenance": prov, "claims": entries, "evidence": evidence(entries)})
 
 
-def evidence(verdicts: Sequence[Verdict]) -> dict:
+def evidence(verdicts: Sequence) -> dict:
     """Claims that measured the same shared sweep are one piece of evidence, not several:
-    groups of claim ids by the data they read, and the number of independent groups."""
-    parent = {v.claim_id: v.claim_id for v in verdicts}
+    groups of claim ids by the data they read, and the number of independent groups.
+    Takes verdicts or their ``results.json`` entries."""
+    rows = [(v.claim_id, v.status, v.sources) if isinstance(v, Verdict)
+            else (v["id"], v["status"], v.get("sources") or []) for v in verdicts]
+    parent = {cid: cid for cid, _, _ in rows}
 
     def find(a):
         while parent[a] != a:
@@ -203,16 +268,16 @@ def evidence(verdicts: Sequence[Verdict]) -> dict:
         return a
 
     owner: dict = {}
-    for v in verdicts:
-        for src in map(tuple, v.sources):
+    for cid, _, sources in rows:
+        for src in map(tuple, sources):
             if src in owner:
-                parent[find(v.claim_id)] = find(owner[src])
+                parent[find(cid)] = find(owner[src])
             else:
-                owner[src] = v.claim_id
+                owner[src] = cid
     groups: dict = {}
-    for v in verdicts:
-        if v.status != "skipped":
-            groups.setdefault(find(v.claim_id), []).append(v.claim_id)
+    for cid, status, _ in rows:
+        if status != "skipped":
+            groups.setdefault(find(cid), []).append(cid)
     shared = [sorted(g) for g in groups.values() if len(g) > 1]
     return {"claims_run": sum(len(g) for g in groups.values()), "independent": len(groups),
             "shared": sorted(shared)}
