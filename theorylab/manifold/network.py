@@ -46,6 +46,14 @@ def depth_max_for(n_max: int) -> int:
     return int(math.ceil(math.log2(n_max) / DEPTH_DIVISOR))
 
 
+def train_flops(n: int, width: int, depth: int, D_in: int, steps: int) -> float:
+    """Floating-point operations of ``steps`` full-batch steps on ``n`` points (forward and
+    backward: about 6 per weight per point; the held-out part is evaluated, not trained, which
+    this slightly overcounts)."""
+    weights = D_in * width + (depth - 1) * width * width + width
+    return 6.0 * weights * n * steps
+
+
 def init(key, D_max: int, W_max: int, L_max: int, D, W):
     """He-normal weights for fan-ins D (first layer) and W (hidden layers), zero biases."""
     keys = jax.random.split(key, L_max + 1)

@@ -34,12 +34,16 @@ reference.parallel_seeds = True  # sorts and matmuls only
 def network(key, static, dynamic):
     """Train the theory-sized ReLU network on ``dynamic["n"]`` points (early stopping) and
     return its test, train and held-out MSE. ``static``: manifold, n_max, n_test, D_max, W_max,
-    L_max, steps, eval_every; ``dynamic``: n, D, beta, sigma, lr, optionally ambient_sigma."""
+    L_max, steps, eval_every, and optionally n_used (train on the first n_used of the n_max
+    nested points, so that a cell's cost is set by its own n and the samples stay nested);
+    ``dynamic``: n, D, beta, sigma, lr, optionally ambient_sigma."""
     name = static["manifold"]
     kd, kn = jax.random.split(key)
     s = data.draw(kd, name, n_max=static["n_max"], n_test=static["n_test"], D=dynamic["D"],
                   D_max=static["D_max"], beta=dynamic["beta"], sigma=dynamic["sigma"],
                   ambient_sigma=dynamic.get("ambient_sigma", 0.0))
+    if static.get("n_used"):  # train on a static prefix: the cell costs its own n, not n_max
+        s = s._replace(x=s.x[:static["n_used"]], y=s.y[:static["n_used"]], f=s.f[:static["n_used"]])
     d = data.intrinsic_dim(name)
     n = dynamic["n"]
     width = jnp.minimum(net.width_for(n, dynamic["beta"], d), static["W_max"])
