@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# One command for a GPU machine: every claim at full size and every benchmark, into one folder.
+#
+#   benchmarks/gpu_full.sh                        # full size on the GPU JAX sees -> results/full-gpu/
+#   benchmarks/gpu_full.sh --out DIR CLAIM...     # a subset, elsewhere
+#   benchmarks/gpu_full.sh --size quick --out DIR large_lr.imbalance_identity
+#                                                 # the same path at quick size (CI runs this on the CPU)
+#
+# Set-up on the GPU machine (once): python -m pip install ".[cuda]"   (JAX's CUDA 12 build)
+#
+# What it writes under DIR: results.json, report.md and figures/ (theorylab verify and report),
+# verify.txt (the verdicts) and verify.log (progress with ETAs), benchmarks/<family>.txt (each
+# benchmark's output at the size that matches), machine.txt (GPU, driver, JAX backend) and
+# timings.txt (wall seconds per stage). Claims and cells are cached as usual, so a run cut off by
+# an allocation's time limit resumes where it stopped when started again.
+#
+# Budget: the target is under 8 minutes on one H100 for the whole full-size suite; the estimates
+# per claim, from FLOPs and sequential steps, are in the README ("GPU and full size").
+set -uo pipefail
+
+size=full
+out=results/full-gpu
+claims=()
+bench=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --size) size="${2:?--size needs a value}"; shift 2 ;;
+    --out) out="${2:?--out needs a folder}"; shift 2 ;;
+    --no-bench) bench=0; shift ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -*) echo "gpu_full.sh: error: unknown option $1" >&2; exit 2 ;;
+    *) claims+=("$1"); shift ;;
+  esac
+done
+case "$size" in quick|full) ;; *) echo "gpu_full.sh: error: --size: must be quick or full, got $size" >&2; exit 2 ;; esac
+case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+cd "$(dirname "$0")/.." || exit 2
+mkdir -p "$out/benchmarks" || exit 2
+export THEORYLAB_PROGRESS_INTERVAL="${THEORYLAB_PROGRESS_INTERVAL:-15}"
+
+t_start=$(date +%s)
+stamp() { echo "$1 $(( $(date +%s) - t_start ))" >> "$out/timings.txt"; }
+: > "$out/timings.txt"
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+  python -c "import jax; print('jax', jax.__version__, jax.default_backend(), [d.device_kind for d in jax.devices()])"
+} > "$out/machine.txt" 2>&1
+
+theorylab verify "${claims[@]}" --size "$size" --out "$out" > "$out/verify.txt" 2> "$out/verify.log"
+verify_rc=$?
+stamp "verify(rc=$verify_rc)"
+theorylab report "$out" > /dev/null
+tail -n 3 "$out/verify.txt"
+
+if [ "$bench" = 1 ]; then
+  if [ "$size" = full ]; then
+    declare -A args=(
+      [pmd]="--mdps 1024 --loop-mdps 32"
+      [rank_one]="--seeds 64"
+      [large_lr]=""
+      [manifold]="--seeds 32"
+      [diffusion]="--seeds 32"
+    )
+  else  # the same scripts on toy sizes: they must run and agree with numpy, not be fast
+    declare -A args=(
+      [pmd]="--mdps 4 --S 8 --A 3 --branching 2 --steps 5 --loop-mdps 2"
+      [rank_one]="--d 8 --seeds 2 --steps 20 --loop-seeds 1"
+      [large_lr]="--runs 8 --steps 50 --loop-runs 2"
+      [manifold]="--n 64 --D 8 --seeds 2 --steps 10 --knn-n 64 --knn-seeds 2"
+      [diffusion]="--n 64 --D 8 --seeds 2 --steps 10 --loop-steps 5"
+    )
+  fi
+  for b in pmd rank_one large_lr manifold diffusion; do
+    # shellcheck disable=SC2086  # the arguments are words on purpose
+    python "benchmarks/$b.py" ${args[$b]} > "$out/benchmarks/$b.txt" 2>&1
+    rc=$?
+    stamp "benchmark_$b(rc=$rc)"
+    [ $rc = 0 ] || { echo "gpu_full.sh: benchmark $b failed (rc $rc), see $out/benchmarks/$b.txt" >&2; verify_rc=1; }
+  done
+fi
+stamp total
+echo "gpu_full.sh: wrote $out in $(( $(date +%s) - t_start )) s"
+# 0: every claim passed or was skipped, 1: a claim or a benchmark failed, 3: inconclusive only
+exit $verify_rc
