@@ -122,3 +122,37 @@ def test_plain_network_error_grows_with_D(verdicts, cache):
     r = claim.check.evaluate(m)
     assert r.ci[0] > 0.5, r.sentence
     assert r.rejects()
+
+
+def test_full_size_score_rate_path_runs_end_to_end():
+    """diffusion.score_rate_in_n is judged at full size only (recorded in results/full-cpu), so
+    its window, floor report and both controls are exercised here on a toy network: the numbers
+    mean nothing, their shape and bookkeeping must be right."""
+    from theorylab.core.claims import Context
+    from theorylab.core.sweep import Sweep
+
+    claim = theorylab.claims("diffusion.score_rate_in_n")[0]
+    params = dict(claim.sizes["full"], ns=(128, 256, 512, 1024), n_floor=2048, steps=20, batch=32,
+                  width=8, depth=1, m_eval=32)
+    ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
+    m = claim.measure(ctx)
+    np.testing.assert_array_equal(m.x, [256, 512, 1024])  # the window n >= 256, fixed in advance
+    assert m.y.shape == (2, 3) and np.all(np.isfinite(m.y))
+    assert m.info["optimisation floor (n = n_floor)"] > 0 and "decades of n above 3x the floor" in m.info
+    frozen = claim.controls[0].measure(ctx)
+    assert claim.controls[0].name == "frozen_frame" and frozen.y.shape == (2, 3)
+    assert not np.allclose(frozen.y, m.y)  # the frame did not train
+    assert claim.check.evaluate(m).outcome in ("passed", "failed", "inconclusive")
+
+
+def test_frozen_frame_keeps_the_random_start():
+    from theorylab.diffusion import training
+
+    X = jnp.asarray(model.sample_data(np.random.default_rng(0), model.make_problem(0, 6, 2, 3), 64),
+                    jnp.float32)
+    kw = dict(D=6, d=2, t0=1e-3, T=8.0, steps=5, batch=16, width=8, depth=1, lr=1e-2)
+    start = nets.init(jax.random.split(KEY)[0], "structured", 6, 2, 8, 1, 6)
+    frozen, _ = training.train(KEY, "structured", X, 64, freeze_frame=True, **kw)
+    free, _ = training.train(KEY, "structured", X, 64, **kw)
+    np.testing.assert_array_equal(np.asarray(frozen["M"]), np.asarray(start["M"]))
+    assert not np.allclose(np.asarray(free["M"]), np.asarray(start["M"]))

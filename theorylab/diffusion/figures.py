@@ -29,7 +29,7 @@ def score_vs_n_figure(m, v, claim, path, pdf=False):
                 lw=0.8, label=f"bound's slope {v.predicted:.3f}")
     if e.get("floor"):
         ax.axhline(e["floor"], color="C3", lw=0.8, label="optimisation floor")
-        ax.axhline(3 * e["floor"], color="C3", lw=0.6, ls=":", label="3 x floor (window edge)")
+        ax.axhline(3 * e["floor"], color="C3", lw=0.6, ls=":", label="3 x floor")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel(m.info.get("xlabel", "n"))

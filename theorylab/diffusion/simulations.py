@@ -65,7 +65,7 @@ def train_and_measure(key, static, dynamic):
     X = draw_data(kx, p, static["n_max"])
     params, losses = train(kt, kind, X, dynamic["n"], D=D, d=d, t0=t0, T=T, steps=static["steps"],
                            batch=static["batch"], width=static["width"], depth=static["depth"],
-                           lr=dynamic["lr"])
+                           lr=dynamic["lr"], freeze_frame=static.get("freeze_frame", False))
     mask = (jnp.arange(D_max) < D).astype(DTYPE)[None, :]
 
     def model(pr):

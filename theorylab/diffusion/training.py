@@ -25,8 +25,10 @@ DTYPE = jnp.float32
 
 
 def train(key, kind: str, X, n, *, D, d: int, t0: float, T: float, steps: int, batch: int,
-          width: int, depth: int, lr):
-    """Train a score network of ``kind`` on the first ``n`` rows of ``X (n_max, D_max)``."""
+          width: int, depth: int, lr, freeze_frame: bool = False):
+    """Train a score network of ``kind`` on the first ``n`` rows of ``X (n_max, D_max)``.
+    ``freeze_frame``: the structured network's frame stays at its random start (only the latent
+    network g learns), the control that cannot find the subspace."""
     n_max, D_max = X.shape
     kinit, kloop = jax.random.split(key)
     params = nets.init(kinit, kind, D_max, d, width, depth, D)
@@ -35,7 +37,8 @@ def train(key, kind: str, X, n, *, D, d: int, t0: float, T: float, steps: int, b
     def adam(peak):  # cosine decay to 1% of the peak: the last steps average out minibatch noise
         return optax.adam(optax.cosine_decay_schedule(peak, steps, alpha=0.01))
 
-    opt = optax.multi_transform({k: adam(10 * lr if k == "M" else lr) for k in params}, labels)
+    opt = optax.multi_transform({k: optax.set_to_zero() if (k == "M" and freeze_frame)
+                                 else adam(10 * lr if k == "M" else lr) for k in params}, labels)
     state = opt.init(params)
     mask = (jnp.arange(D_max) < D).astype(DTYPE)[None, :]
     logT, log0 = math.log(T), math.log(t0)
