@@ -150,3 +150,30 @@ def test_progress_lines_with_eta_and_heartbeat_when_not_a_terminal():
     q.step(computed_s=2.0)
     q.step("(cached)")
     assert q.eta() == 4.0  # 2 s per computed cell, 2 cells left
+
+
+def test_a_run_cut_off_half_way_keeps_its_finished_claims_and_cells_and_resumes(tmp_path, monkeypatch):
+    import dataclasses
+
+    import theorylab
+    from theorylab.core import claims as C
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    ids = ["large_lr.imbalance_identity", "large_lr.catapult"]
+    real = C.select(ids)
+
+    def interrupted(ctx):
+        raise KeyboardInterrupt  # the second claim is cut off
+
+    cut = [real[0], dataclasses.replace(real[1], measure=interrupted)]
+    monkeypatch.setattr(C, "select", lambda sel: cut)
+    monkeypatch.setattr("theorylab.core.verify.select", lambda sel: cut)
+    with pytest.raises(KeyboardInterrupt):
+        theorylab.verify(ids, out_dir=out, cache_dir=cache)
+    kept = json.loads((out / "results.json").read_text())["claims"]
+    assert [c["id"] for c in kept] == ["large_lr.imbalance_identity"]
+    monkeypatch.undo()
+    v = theorylab.verify(ids, out_dir=out, cache_dir=cache)
+    assert [x.status for x in v] == ["passed", "passed"]
+    assert v[0].info["sweep"].get("computed", 0) == 0  # the finished claim's cells came from the cache
+    assert v[1].info["sweep"]["computed"] > 0

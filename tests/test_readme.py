@@ -1,0 +1,35 @@
+"""The README's table of claims reports the recorded full-size verdicts as they are: each row's
+last cell starts with the status that results/full-cpu/results.json holds for the claim (or
+says it was not run), so the table cannot drift from the record."""
+
+import json
+import re
+from pathlib import Path
+
+import theorylab
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rows():
+    rows = {}
+    for line in (ROOT / "README.md").read_text().splitlines():
+        m = re.match(r"\| `([a-z_]+\.[a-z_]+)` \|", line)
+        if m and line.count(" | ") >= 6:
+            rows[m.group(1)] = [c.strip() for c in line.strip().strip("|").split(" | ")]
+    return rows
+
+
+def test_every_claim_has_a_row_and_its_full_size_cell_matches_the_record():
+    rows = _rows()
+    assert set(rows) == {c.id for c in theorylab.claims()}
+    recorded = {e["id"]: e for e in json.loads((ROOT / "results/full-cpu/results.json").read_text())["claims"]}
+    for cid, cells in rows.items():
+        full = cells[-1].replace("*", "")
+        e = recorded.get(cid)
+        if e is None:
+            assert full.startswith("not run"), (cid, full)
+        else:
+            assert full.startswith(e["status"]), (cid, full, e["status"])
+            if e["status"] != "skipped":
+                assert f"{e['wall_s'] / 60:.0f} min" in full or f"{e['wall_s']:.0f} s" in full, (cid, full)
