@@ -34,11 +34,13 @@ SIZES = {
     # full: the statistical regime n >= 256 (window fixed in advance) with a network whose
     # optimisation floor (n_floor) is 6-8x lower than the quick one (width 128, depth 3, 4000
     # steps of batch 512: an exploratory run gave 0.0028-0.0033 against 0.017-0.028); 8 seeds,
-    # about 18 s per seed and cell on 2 CPU cores, whatever n (training costs steps x batch)
+    # about 18 s per seed and cell on 2 CPU cores, whatever n (training costs steps x batch);
+    # m_eval 1024: the nearest-training-point distances hold m_eval x n_floor floats per seed
+    # (1 GB at 1024), and four seeds run at once per thread
     "full": {"ns": (256, 512, 1024, 2048, 4096, 8192), "n_floor": 262144, "D": 16,
              "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.1, 0.3),
              "Ds": (8, 16, 32, 64), "n_D": 2048, "steps": 4000, "batch": 512, "width": 128,
-             "depth": 3, "lr": 5e-3, "m_eval": 2048, "n_Ds": (256, 1024)},
+             "depth": 3, "lr": 5e-3, "m_eval": 1024, "n_Ds": (256, 1024)},
 }
 SEEDS = {"quick": 4, "full": 8}
 #: the score-rate fit window, fixed in advance: n >= 256 (below it a batch of 512 sees every
