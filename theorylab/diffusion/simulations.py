@@ -129,9 +129,12 @@ def train_and_measure(key, static, dynamic):
         used = jnp.arange(X.shape[0]) < dynamic["n"]
         XV = X @ V
 
-        def nearest(Z):
-            d2 = jnp.sum(Z**2, 1)[:, None] - 2 * Z @ XV.T + jnp.sum(XV**2, 1)[None, :]
-            return jnp.sqrt(jnp.maximum(jnp.min(jnp.where(used[None, :], d2, jnp.inf), 1), 0.0))
+        def nearest(Z):  # in blocks of 64 rows: m x n_max distances would be 1 GB per seed
+            def block(Zb):
+                d2 = jnp.sum(Zb**2, 1)[:, None] - 2 * Zb @ XV.T + jnp.sum(XV**2, 1)[None, :]
+                return jnp.sqrt(jnp.maximum(jnp.min(jnp.where(used[None, :], d2, jnp.inf), 1), 0.0))
+            b = 64 if Z.shape[0] % 64 == 0 else Z.shape[0]
+            return jax.lax.map(block, Z.reshape(-1, b, Z.shape[1])).reshape(-1)
 
         out["nn_ratio"] = jnp.median(nearest(gen @ V)) / jnp.median(nearest(truth))
         pick = jnp.floor(jax.random.uniform(jax.random.fold_in(ks, 7), (m,)) * dynamic["n"]).astype(jnp.int32)
