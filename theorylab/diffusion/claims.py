@@ -34,7 +34,8 @@ SIZES = {
     # full: the statistical regime n >= 256 (window fixed in advance) with a network whose
     # optimisation floor (n_floor) is 6-8x lower than the quick one (width 128, depth 3, 4000
     # steps of batch 512: an exploratory run gave 0.0028-0.0033 against 0.017-0.028); 8 seeds,
-    # about 18 s per seed and cell on 2 CPU cores, whatever n (training costs steps x batch);
+    # about 4.4 s per seed and cell on 2 CPU cores, whatever n (training costs steps x batch;
+    # the first full run: 247 s for the 7 cells of the n sweep at 8 seeds);
     # m_eval 1024: the nearest-training-point distances hold m_eval x n_floor floats per seed
     # (1 GB at 1024), and four seeds run at once per thread
     "full": {"ns": (256, 512, 1024, 2048, 4096, 8192), "n_floor": 262144, "D": 16,
@@ -46,15 +47,6 @@ SEEDS = {"quick": 4, "full": 8}
 #: the score-rate fit window, fixed in advance: n >= 256 (below it a batch of 512 sees every
 #: training point many times per step and the error falls faster than any statistical rate)
 RATE_N_MIN = 256
-#: seconds per seed and per cell at full size on 2 CPU cores (measured; training dominates)
-CPU_S_PER_SEED_CELL = 18.0
-
-
-def _cpu_cost(cells: int, seeds: int) -> str:
-    s = cells * seeds * CPU_S_PER_SEED_CELL
-    return f"{cells} cells x {seeds} seeds: about {s / 60:.0f} min on 2 CPU cores, a minute on one GPU"
-
-
 def _static(p, kind: str, D_max: int, n_max: int) -> dict:
     return {"kind": kind, "D_max": D_max, "d": D_LATENT, "K": 6, "t0": T0, "T": T_END,
             "m_eval": p["m_eval"], "n_max": n_max, "steps": p["steps"], "batch": p["batch"],
@@ -117,7 +109,7 @@ register(Claim(
                 "(n = 8..48) a batch of 256 replays each point many times per step, the slope "
                 "(about -1.9) is steeper than the parametric -1, and a planted bug that trained on "
                 "at most 64 points passed. The full size fits n = 256..8192 with a 6-8x lower floor "
-                "(about 26 min on 2 CPU cores with its frozen-frame control)"),
+                "(about 8 min on 2 CPU cores with its frozen-frame control)"),
     title="The learned score's error falls with n at least as fast as n^(-2/(d+5))",
     statement=("The time-integrated score error (1/(T - t0)) int ||s_hat - grad log p_t||^2 dt of the "
                "structured network (d = 2 in R^16, 8 seeds), fitted over n = 256..8192 (a window "
@@ -387,7 +379,6 @@ register(Claim(
     measure=_ambient_measure,
     controls=[Control("plain_mlp", "a plain MLP score network must learn the subspace in all D "
                       "coordinates: its error grows with D", lambda ctx: _ambient_measure(ctx, "plain"))],
-    needs_gpu=_cpu_cost(2 * len(SIZES["full"]["Ds"]) * len(SIZES["full"]["n_Ds"]), SEEDS["full"]),
     sizes=SIZES, seeds=SEEDS,
     figure=figs.score_vs_n_figure,
     family=FAMILY,
