@@ -6,27 +6,38 @@ Quick use::
     for c in theorylab.claims():
         print(c.id, c.tag, c.statement)
     verdicts = theorylab.verify(["large_lr"], size="quick")
+    m = theorylab.measure("large_lr.critical_rate")          # the raw measurement
+    print(theorylab.claims("large_lr.critical_rate")[0].check.evaluate(m).sentence)
 
-float64 is switched on at import: several families follow errors down to 1e-10 (GD dynamics,
-MDP gaps). Code that trains networks asks for float32 explicitly.
+Importing theorylab changes no global setting: ``jax_enable_x64`` is switched on only while a
+claim of a family that declares float64 runs (inside ``verify``, ``calibrate``, ``measure``),
+and restored afterwards; ``with theorylab.x64(): ...`` does the same for direct calls.
+
+Claims come from families: theorylab's own (:mod:`theorylab.families`) and those of installed
+packages (entry-point group ``theorylab.families``, see :mod:`theorylab.core.registry`).
 """
 
 __version__ = "0.1.0"
 
-import jax as _jax
-
-_jax.config.update("jax_enable_x64", True)
-
-from .core.bounds import Bound  # noqa: E402
-from .core.claims import Claim, Verdict  # noqa: E402
-from .core.claims import all_claims as _all_claims  # noqa: E402
-from .core.claims import select as _select  # noqa: E402
-from .core.verify import run_claim, verify  # noqa: E402
+from .core.bounds import Bound
+from .core.claims import Claim, Control, Measurement, Verdict
+from .core.claims import select as _select
+from .core.precision import x64
+from .core.registry import Family
+from .core.registry import families as _families
+from .core.sweep import clear_compiled
+from .core.verify import measure, run_claim, verify
 
 
 def claims(*selectors: str):
-    """The registered claims (all, or those matching ids / family names)."""
-    return _select(selectors) if selectors else _all_claims()
+    """The claims of every loaded family (all, or those matching ids / family names)."""
+    return _select(selectors)
 
 
-__all__ = ["Bound", "Claim", "Verdict", "claims", "verify", "run_claim", "__version__"]
+def families():
+    """The loaded families: theorylab's own, then those of installed packages."""
+    return _families()
+
+
+__all__ = ["Bound", "Claim", "Control", "Family", "Measurement", "Verdict", "claims",
+           "clear_compiled", "families", "measure", "run_claim", "verify", "x64", "__version__"]

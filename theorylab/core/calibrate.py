@@ -132,7 +132,7 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
     wanted = list(range(first_root, first_root + roots))
     path = None if out is None else out / "calibration.json"
     runs, kept = ({}, {}) if path is None else _load(path, meta)
-    codes = {c.id: code_fingerprint(c.family) for c in claims}
+    codes = {c.id: code_fingerprint(c.package) for c in claims}
     for c in claims:  # runs of this claim made by other code are not evidence about this code
         runs[c.id] = {r: x for r, x in runs.get(c.id, {}).items() if x.get("code") == codes[c.id]}
     selected = {c.id for c in claims}

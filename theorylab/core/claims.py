@@ -25,7 +25,7 @@ SIZES = ("quick", "full")
 
 __all__ = ["SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
            "Control", "ControlResult", "IdentityCheck", "LimitCheck", "Measurement", "PointwiseCheck",
-           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "register", "select"]
+           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "select"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class Context:
         return k
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Control:
     """A nearby setting where the claim is known to fail; run through the claim's check."""
 
@@ -177,9 +177,10 @@ class Control:
     check: Optional[Check] = None  # default: the claim's own check
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Claim:
-    """One checkable statement. See the module docstring."""
+    """One checkable statement. See the module docstring. Frozen: a claim is a value; build a
+    changed copy with :func:`dataclasses.replace`."""
 
     id: str
     title: str
@@ -212,9 +213,10 @@ class Claim:
             if s not in self.sizes or s not in self.seeds:
                 raise ValueError(f"sizes/seeds: claim {self.id} must define size {s!r}")
         if isinstance(self.check, SlopeCheck):
-            self.check = self.check.resolve(self.bound)
+            object.__setattr__(self, "check", self.check.resolve(self.bound))
         if not self.family:
-            self.family = self.id.split(".")[0]
+            object.__setattr__(self, "family", self.id.split(".")[0])
+        object.__setattr__(self, "controls", tuple(self.controls))
 
     @property
     def root_seed(self) -> int:
@@ -224,6 +226,13 @@ class Claim:
     def seed(self, root: int = 0) -> int:
         """The root seed of root seed set ``root`` (0: the default, ``root_seed``)."""
         return _root_seed(self.id, root)
+
+    @property
+    def package(self) -> Optional[str]:
+        """The package whose source decides this claim's results (its ``measure``'s package)."""
+        from .results import code_package
+
+        return code_package(getattr(self.measure, "__module__", "") or "")
 
     def alternatives(self) -> dict:
         """The declared wrong exponents of a slope claim ``{name: exponent}`` (per-series ones
@@ -240,48 +249,15 @@ class Claim:
         }
 
 
-_REGISTRY: dict[str, Claim] = {}
-
-
-def register(claim: Claim) -> Claim:
-    if claim.id in _REGISTRY and _REGISTRY[claim.id] is not claim:
-        raise ValueError(f"id: claim {claim.id!r} is registered twice")
-    _REGISTRY[claim.id] = claim
-    return claim
-
-
-def _discover() -> None:
-    """Import every ``theorylab.<family>.claims`` module (core names no family)."""
-    import importlib
-    import pkgutil
-
-    import theorylab
-
-    for mod in pkgutil.iter_modules(theorylab.__path__):
-        if mod.ispkg and mod.name != "core":
-            try:
-                importlib.import_module(f"theorylab.{mod.name}.claims")
-            except ModuleNotFoundError as e:
-                if e.name != f"theorylab.{mod.name}.claims":
-                    raise
-
-
 def all_claims() -> list[Claim]:
-    _discover()
-    return sorted(_REGISTRY.values(), key=lambda c: c.id)
+    """Every claim of every loaded family (see :mod:`theorylab.core.registry`)."""
+    from .registry import all_claims as _all
+
+    return _all()
 
 
 def select(selectors: Sequence[str] = ()) -> list[Claim]:
-    """Claims matching ids, id prefixes (``large_lr``) or family names; all when empty."""
-    claims = all_claims()
-    if not selectors:
-        return claims
-    out: list[Claim] = []
-    for sel in selectors:
-        hit = [c for c in claims
-               if c.id == sel or c.id.startswith(sel + ".") or c.family == sel]
-        if not hit:
-            known = sorted({c.family for c in claims} | {c.id.split(".")[0] for c in claims})
-            raise ValueError(f"claim: unknown claim or family {sel!r} (families: {', '.join(known)})")
-        out.extend(c for c in hit if c not in out)
-    return out
+    """Claims matching ids, id prefixes or family names (see :func:`theorylab.core.registry.select`)."""
+    from .registry import select as _select
+
+    return _select(selectors)

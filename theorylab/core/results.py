@@ -75,29 +75,53 @@ def git_commit(start: Path | None = None) -> str | None:
 
 
 @functools.lru_cache(maxsize=None)
-def code_fingerprint(family: Optional[str] = None) -> str:
-    """A short hash of the theorylab sources that decide a result: ``core`` and the top-level
-    modules, plus one family package when ``family`` is given (every package when it is not).
-    Cached cells and calibration runs made by other code are not reused. Read once per process:
-    the process runs the code it imported, even if the files change under it."""
+def code_fingerprint(package: Optional[str] = None) -> str:
+    """A short hash of the sources that decide a result: theorylab's ``core`` and top-level
+    modules, plus the family package ``package`` (``theorylab.pmd``, or an installed package
+    such as ``theorylab_sgd``; every theorylab family when None). Cached cells and calibration
+    runs made by other code are not reused. Read once per process: the process runs the code it
+    imported, even if the files change under it."""
     import hashlib
 
     root = Path(__file__).resolve().parent.parent
+    own = package.split(".")[1] if package and package.startswith("theorylab.") else None
     h = hashlib.sha256()
     for f in sorted(root.rglob("*.py")):
         rel = f.relative_to(root)
         top = rel.parts[0] if len(rel.parts) > 1 else None
-        if family is not None and top not in (None, "core", family):
+        if package is not None and top not in (None, "core", own):
             continue
         h.update(str(rel).encode())
         h.update(f.read_bytes())
+    if package and not package.startswith("theorylab"):
+        for f in _package_files(package):
+            h.update(f"{package}/{f.name}".encode())
+            h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
 
-def family_of(module: str) -> Optional[str]:
-    """``theorylab.pmd.simulations`` -> ``pmd``; None outside a family package."""
-    parts = module.split(".")
-    return parts[1] if len(parts) > 2 and parts[0] == "theorylab" and parts[1] != "core" else None
+def _package_files(package: str) -> list[Path]:
+    """The Python sources of an importable package (or the one file of a module)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        return sorted(f for d in spec.submodule_search_locations for f in Path(d).rglob("*.py"))
+    return [Path(spec.origin)] if spec.origin and spec.origin.endswith(".py") else []
+
+
+def code_package(module: str) -> Optional[str]:
+    """The package whose source decides a module's results: ``theorylab.pmd.claims.hpmd`` ->
+    ``theorylab.pmd``; ``theorylab_sgd.sims`` -> ``theorylab_sgd``; None for theorylab's core
+    and for code outside any package."""
+    parts = (module or "").split(".")
+    if not parts[0] or parts[0] == "__main__":
+        return None
+    if parts[0] == "theorylab":
+        return ".".join(parts[:2]) if len(parts) > 2 and parts[1] != "core" else None
+    return parts[0]
 
 
 def cpu_model() -> Optional[str]:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .results import code_fingerprint, family_of, load_arrays, save_arrays
+from .results import code_fingerprint, code_package, load_arrays, save_arrays
 
 Simulation = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
 
@@ -203,6 +203,18 @@ _EXECUTABLES: dict = {}
 _MEMO: dict = {}
 
 
+def clear_compiled() -> dict:
+    """Forget every compiled program and every in-memory shared cell this process holds (the
+    jitted simulations, their ahead-of-time executables, the memo of shared sweeps), e.g. to
+    free memory between families or to measure compile time afresh. Cells on disk are kept.
+    Returns how many entries each cache held."""
+    held = {"compiled": len(_COMPILED), "executables": len(_EXECUTABLES), "shared_cells": len(_MEMO)}
+    _COMPILED.clear()
+    _EXECUTABLES.clear()
+    _MEMO.clear()
+    return held
+
+
 def _compiled(sim: Simulation, static_frozen):
     """jit(vmap over seed keys) of ``sim`` for one static config, built once."""
     import jax
@@ -226,7 +238,9 @@ def _compiled(sim: Simulation, static_frozen):
 def _executable(sim: Simulation, static_frozen, keys, dyn):
     """The compiled program for one static config and one chunk shape (ahead of time, so that
     several threads can run it at once without each tracing it)."""
-    sig = (sim, static_frozen, keys.shape, str(keys.dtype),
+    import jax
+
+    sig = (sim, static_frozen, bool(jax.config.jax_enable_x64), keys.shape, str(keys.dtype),
            tuple((k, v.shape, str(v.dtype)) for k, v in sorted(dyn.items())))
     if sig not in _EXECUTABLES:
         _EXECUTABLES[sig] = _compiled(sim, static_frozen).lower(keys, dyn).compile()
@@ -380,7 +394,7 @@ class Sweep:
         from theorylab import __version__
 
         # cached cells made by other code (core or the simulation's family) are not reused
-        version = f"{__version__}+{code_fingerprint(family_of(getattr(sim, '__module__', '') or ''))}"
+        version = f"{__version__}+{code_fingerprint(code_package(getattr(sim, '__module__', '') or ''))}"
         name = name or getattr(sim, "__qualname__", "simulation")
         cells = self.cells(name, configs, seeds, stream)
         self.sources.add((self.claim_id.split("/")[0] if not self.memo else self.claim_id,

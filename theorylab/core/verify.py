@@ -109,15 +109,66 @@ def skip_reason(claim: Claim, size: str, force: bool = False) -> str:
     return ""
 
 
+def precision_of(claim: Claim):
+    """The precision a claim runs in: ``x64(True/False)`` as its family declares, or a no-op
+    for a claim outside every loaded family."""
+    import contextlib
+
+    from .precision import x64
+    from .registry import family_of_claim
+
+    fam = family_of_claim(claim)
+    return contextlib.nullcontext() if fam is None else x64(fam.x64)
+
+
+def _as_claim(claim) -> Claim:
+    if isinstance(claim, Claim):
+        return claim
+    hit = [c for c in select([claim]) if c.id == claim]
+    if not hit:
+        raise ValueError(f"claim: {claim!r} is not one claim id")
+    return hit[0]
+
+
+def measure(claim, size: str = "quick", *, control: Optional[str] = None,
+            seeds: Optional[int] = None, root: int = 0, cache_dir=None,
+            progress: Optional[bool] = False) -> Measurement:
+    """Run a claim's simulation (or one of its controls', by name) at ``size`` on root seed set
+    ``root`` and return the raw :class:`Measurement`, in the family's precision; judge it with
+    ``claim.check.evaluate(m)`` (or the control's own check). ``claim``: a Claim or its id."""
+    claim = _as_claim(claim)
+    if size not in SIZES:
+        raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
+    fn = claim.measure
+    ctx = context(claim, size, seeds, cache_dir, progress, root)
+    if control is not None:
+        hit = [c for c in claim.controls if c.name == control]
+        if not hit:
+            raise ValueError(f"control: {claim.id} has no control {control!r} "
+                             f"(it has: {', '.join(c.name for c in claim.controls) or 'none'})")
+        fn = hit[0].measure
+        ctx.sweep.claim_id = f"{claim.id}/{control}"
+    with precision_of(claim):
+        return fn(ctx)
+
+
 def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
               cache_dir=None, out_dir=None, pdf: bool = False,
               progress: Optional[bool] = None, root: int = 0, force: bool = False) -> Verdict:
-    """Run one claim and its controls at ``size`` on root seed set ``root``. Never raises for a
-    simulation's outcome.
+    """Run one claim and its controls at ``size`` on root seed set ``root``, in the precision
+    its family declares (restored afterwards). Never raises for a simulation's outcome.
 
     A claim that needs the full size is reported as skipped at quick size, with the reason,
     unless ``force`` (to see at quick size why it needs the full size).
     """
+    claim = _as_claim(claim)
+    with precision_of(claim):
+        return _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
+                          progress=progress, root=root, force=force)
+
+
+def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progress, root,
+               force) -> Verdict:
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     if seeds is not None and seeds < 1:
@@ -208,7 +259,7 @@ def run_record(prov: dict, claim: Claim) -> dict:
     """Where one claim's verdict came from: enough to tell runs in one folder apart."""
     from .results import code_fingerprint
 
-    return {"git_commit": prov.get("git_commit"), "code": code_fingerprint(claim.family),
+    return {"git_commit": prov.get("git_commit"), "code": code_fingerprint(claim.package),
             "backend": prov.get("backend"), "device": (prov.get("devices") or ["?"])[0],
             "device_kind": prov.get("device_kind"), "jax_version": prov.get("jax_version"),
             "time_utc": prov.get("time_utc")}

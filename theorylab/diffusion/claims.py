@@ -17,12 +17,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bound
-from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck, register
+from ..core.claims import Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck
 from . import figures as figs
 from . import simulations as sims
+from ..core.registry import Family
+
+#: the claims in the order they are built; exported as ``CLAIMS`` at the end of the module
+_claims: list = []
 
 CHZW = "Chen, Huang, Zhao, Wang, ICML 2023 (arXiv 2302.07194)"
-FAMILY = "diffusion"
+NAME = "diffusion"
 D_LATENT = 2
 T_END = 8.0
 T0 = 1e-3
@@ -101,7 +105,7 @@ def _rate_measure(ctx: Context, control: str = "") -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.score_rate_in_n",
     needs_full=("at quick size this claim shows nothing about learning from n samples: the quick "
                 "grid reaches the window n >= 256 at two points only, and the quick network's "
@@ -136,7 +140,7 @@ register(Claim(
                       lambda ctx: _rate_measure(ctx, "untrained"))],
     sizes=SIZES, seeds=SEEDS,
     figure=figs.score_vs_n_figure,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -171,7 +175,7 @@ def _subspace_measure(ctx: Context, where: str = "perp") -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.subspace_recovery",
     needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
                 "inconclusive 4; control noise_inside_subspace rejected 20/20. Every fitted slope "
@@ -200,7 +204,7 @@ register(Claim(
                       "the data's span is unchanged, so the error must not grow like sigma",
                       lambda ctx: _subspace_measure(ctx, "par"))],
     sizes=SIZES, seeds=SEEDS,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -223,7 +227,7 @@ def _mmd_measure(ctx: Context, sampler: str = "learned") -> Measurement:
                    "true": (first["latents_true"][0], last["latents_true"][0])})
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.distribution_recovery",
     title="The generated latent distribution approaches the true one as n grows, without copying",
     statement=("MMD^2 (Gaussian kernel, bandwidth 1, 512 samples) between generated latents V^T x_hat "
@@ -247,7 +251,7 @@ register(Claim(
               Control("latent_score_zero", "a sampler whose latent score is zero does not improve "
                       "with n", lambda ctx: _mmd_measure(ctx, "null"))],
     sizes=SIZES, seeds=SEEDS,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -261,7 +265,7 @@ def _orth_measure(ctx: Context, method: str = "exponential") -> Measurement:
                    "ratios": {mth: cell[f"orthogonal_ratio_{mth}"] for mth in ("exponential", "ode", "euler")}})
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.orthogonal_collapse",
     title="The sampler collapses the orthogonal directions to variance h(t0)",
     statement=("Sampling the learned reverse process with the exponential integrator (100 geometric "
@@ -277,7 +281,7 @@ register(Claim(
     controls=[Control("euler_uniform", "Euler-Maruyama on a uniform grid overshoots the stiff -x/h "
                       "term near t0", lambda ctx: _orth_measure(ctx, "euler"))],
     sizes=SIZES, seeds=SEEDS,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -304,7 +308,7 @@ def _early_measure(ctx: Context, misscaled: bool = False) -> Measurement:
                        extra={"ns": x, "y": y, "floor": None})
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.early_stopping",
     title="The score error on [t0, T] grows no faster than 1/t0 as t0 shrinks",
     statement=("For the structured network at the largest n, trained on mixtures whose components "
@@ -325,7 +329,7 @@ register(Claim(
                       "(a mis-scaled noise schedule) errs like 1/t^3, so its average grows like 1/t0^2",
                       lambda ctx: _early_measure(ctx, misscaled=True))],
     sizes=SIZES, seeds=SEEDS,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -356,7 +360,7 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="diffusion.ambient_independence",
     needs_full=("calibration over 20 fresh roots at quick size: passed 14/20 [0.48, 0.85], "
                 "inconclusive 6 (13/20 before issue 12, on other draws). At quick size the least-squares CI of a slope over 4 values of D "
@@ -381,5 +385,11 @@ register(Claim(
                       "coordinates: its error grows with D", lambda ctx: _ambient_measure(ctx, "plain"))],
     sizes=SIZES, seeds=SEEDS,
     figure=figs.score_vs_n_figure,
-    family=FAMILY,
+    family=NAME,
 ))
+
+
+CLAIMS = tuple(_claims)
+#: float64 on: the exponential-integrator coefficients and the reference scores are float64; networks train in float32
+FAMILY = Family("diffusion", CLAIMS, x64=True,
+                description="Diffusion score estimation and distribution recovery on a low-dimensional subspace")

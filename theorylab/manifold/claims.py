@@ -24,16 +24,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.bounds import Bound
-from ..core.claims import (Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck,
-                           register)
+from ..core.claims import (Claim, Context, Control, LimitCheck, Measurement, Series, SlopeCheck)
 from ..core.fit import fit_rate
 from . import figures as figs
 from . import network as net
 from . import simulations as sims
+from ..core.registry import Family
+
+#: the claims in the order they are built; exported as ``CLAIMS`` at the end of the module
+_claims: list = []
 
 CJLZ = "Chen, Jiang, Liao, Zhao, Information and Inference 2022 (arXiv 1908.01842)"
 STONE = "Stone 1982 (minimax rate); Kpotufe 2011 (k-NN); Bickel and Li 2007 (local polynomials)"
-FAMILY = "manifold"
+NAME = "manifold"
 SHARED = "manifold.reference"
 RATE = Bound("n**(-2*beta/(2*beta+d))*log(n)**3", paper=CJLZ, theorem="abstract (main theorem)",
              tag="abstract")
@@ -127,7 +130,7 @@ for _est, _cid, _title, _const in (
         ("knn", "manifold.knn_rate_in_n", "k-NN regression", "k = 0.5 n^(2 beta/(2 beta + d))"),
         ("nw", "manifold.kernel_rate_in_n", "Nadaraya-Watson regression",
          "Gaussian bandwidth h = 0.7 n^(-1/(2 beta + d))")):
-    register(Claim(
+    _claims.append(Claim(
         id=_cid,
         needs_full=("with the band narrowed to +-0.08 (issue 12) a quick-size slope's CI (half-width "
                     "0.03-0.07 over n = 256..4096, 16 seeds) often reaches the band's edge: on the "
@@ -155,7 +158,7 @@ for _est, _cid, _title, _const in (
                           lambda ctx, e=_est: _rate_measure(ctx, e, cube=True))],
         sizes=SIZES, seeds=SEEDS,
         figure=figs.mse_vs_n_figure,
-        family=FAMILY,
+        family=NAME,
     ))
 
 
@@ -176,7 +179,7 @@ def _ordering_measure(ctx: Context, rough_circle: bool = False) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="manifold.rate_ordered_by_d",
     needs_full=("calibration over 20 fresh roots at quick size: passed 2/20 [0.03, 0.30], "
                 "inconclusive 18; control equal_exponents rejected 18/20 [0.70, 0.97]. At quick size "
@@ -202,7 +205,7 @@ register(Claim(
                       "not order the rates", lambda ctx: _ordering_measure(ctx, rough_circle=True))],
     sizes=SIZES, seeds=SEEDS,
     figure=figs.mse_vs_n_figure,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -282,7 +285,7 @@ def _network_D_measure(ctx: Context, name: str = "torus", ambient_sigma: float =
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="manifold.network_ambient_independence",
     title="The network's error does not grow with the ambient dimension D",
     statement=("At fixed n (1024 at quick size), the early-stopped ReLU network sized by the theory "
@@ -308,7 +311,7 @@ register(Claim(
     needs_gpu=_network_D_cost(SIZES["full"], NET_SEEDS["full"]),
     sizes=SIZES, seeds=NET_SEEDS,
     figure=figs.mse_vs_D_figure,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -377,7 +380,7 @@ def _network_rate_measure(ctx: Context, cube: bool = False) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="manifold.network_rate_in_n",
     title="The trained ReLU network learns at the rate n^(-2 beta/(2 beta + d))",
     statement=("The early-stopped ReLU network sized by the theory (width ceil(2 n^(d/(2 beta + d))), "
@@ -405,5 +408,11 @@ register(Claim(
                 "needs a GPU)"),
     sizes=SIZES, seeds=NET_RATE_SEEDS,
     figure=figs.mse_vs_n_figure,
-    family=FAMILY,
+    family=NAME,
 ))
+
+
+CLAIMS = tuple(_claims)
+#: float64 on: k-NN and kernel distances are formed in float64; the network trains in float32
+FAMILY = Family("manifold", CLAIMS, x64=True,
+                description="Nonparametric regression on low-dimensional manifolds: the rate is set by d, not D")

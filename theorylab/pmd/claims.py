@@ -19,11 +19,15 @@ import numpy as np
 
 from ..core.bounds import Bound
 from ..core.claims import (Claim, Context, Control, LimitCheck, Measurement, PointwiseCheck,
-                           SlopeCheck, register)
+                           SlopeCheck)
 from . import figures as figs
 from . import simulations as sims
 from ..core.fit import fit_rate
 from .algorithms import schedule_id
+from ..core.registry import Family
+
+#: the claims in the order they are built; exported as ``CLAIMS`` at the end of the module
+_claims: list = []
 
 LAN = "Lan, Math. Programming 2023 (arXiv 2102.00135)"
 HPMD = "Li, Lan, Zhao, Homotopic PMD (arXiv 2201.09457)"
@@ -37,7 +41,7 @@ GAP_FLOOR = 1e-11  # rates are fitted only over gaps above this (float64 values 
 
 GARNET = {"S": 20, "A": 5, "branching": 5}
 SMALL = {"S": 10, "A": 4, "branching": 4}
-FAMILY = "pmd"
+NAME = "pmd"
 
 
 def _pmd_dyn(gamma, schedule="constant", *, eta0=1.0, mu=0.0, c0=1.0, noise=0.0, bias=0.0,
@@ -112,7 +116,7 @@ def _johnson_measure(ctx: Context, schedule: str = "adaptive", divs=("kl", "eucl
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="pmd.johnson_bound",
     title="Adaptive-step PMD: ||V* - V^pi_k|| <= gamma^k (||V* - V^pi_0|| + c0/(1-gamma)^2), tight on a chain",
     statement=("PMD with the step eta_k = max_s D(greedy_k(s), pi_k(s)) / (c0 gamma^(2(k+1))), "
@@ -140,7 +144,7 @@ register(Claim(
            "full": {"steps": 300, "c0": 1e-3, "gammas": (0.9, 0.99), "chain_gamma": 0.9, "lower_k": 8}},
     seeds={"quick": 64, "full": 512},
     figure=figs.gap_curves_figure,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -165,7 +169,7 @@ def _regularized_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="pmd.regularized_linear",
     title="Entropy-regularised PMD with 1 + eta mu = 1/gamma: L_k <= gamma^k L_0",
     statement=("KL-PMD on the entropy-regularised MDP (h = mu KL(pi(s) || uniform), mu in "
@@ -187,7 +191,7 @@ register(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9, "mus": (0.01, 0.1, 1.0)},
            "full": {"steps": 300, "gamma": 0.9, "mus": (0.01, 0.1, 1.0)}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -217,7 +221,7 @@ def _geometric_measure(ctx: Context, schedule: str = "geometric") -> Measurement
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="pmd.geometric_steps_linear",
     title="PMD with steps growing as 1/gamma^k: gap_k <= gamma^k (gap_0 + D_0/(gamma eta_0))",
     statement=("Unregularised KL-PMD with eta_k = eta_0 / gamma^k (eta_0 = 1) satisfies "
@@ -241,7 +245,7 @@ register(Claim(
                       lambda ctx: _geometric_measure(ctx, "constant"))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -262,7 +266,7 @@ def _constant_measure(ctx: Context, schedule: str = "constant") -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="pmd.constant_step_sublinear",
     title="PMD with a constant step: gap_k <= (gamma gap_0 + D_0/eta) / ((1-gamma) k)",
     statement=("Unregularised KL-PMD with a constant step eta in {0.1, 1} satisfies "
@@ -280,7 +284,7 @@ register(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9, "etas": (0.1, 1.0)},
            "full": {"steps": 300, "gamma": 0.9, "etas": (0.1, 1.0)}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -318,7 +322,7 @@ def _inexact_entry(m: Measurement, name: str, gap: np.ndarray, b: np.ndarray, g:
     m.info[f"instances with a floor above 1e-12, {name}"] = int((gap[:, half:].mean(1) > 1e-12).sum())
 
 
-register(Claim(
+_claims.append(Claim(
     id="pmd.inexact_floor",
     title="PMD with adversarial Q errors of size b levels off below 4b/(1-gamma)^2",
     statement=("Adaptive-step KL-PMD (c0 = 1e-3) whose Q estimates carry the least favourable "
@@ -340,7 +344,7 @@ register(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9, "c0": 1e-3, "errors": (0.03, 0.1, 0.3)},
            "full": {"steps": 300, "gamma": 0.9, "c0": 1e-3, "errors": (0.01, 0.03, 0.1, 0.3)}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -369,7 +373,7 @@ def _hpmd_linear_measure(ctx: Context, homotopy: bool = True) -> Measurement:
 HPMD_NOTE = ("tau_k = gamma^(2(k+1)) and eta_k tau_k = (1-gamma)/gamma (recalled schedule) "
              "with Q of the tau_k-regularised MDP; Garnet MDPs with planted ties")
 
-register(Claim(
+_claims.append(Claim(
     id="hpmd.linear",
     title="Homotopic PMD converges linearly, at least at rate gamma",
     statement=("HPMD (" + HPMD_NOTE + ") has an unregularised gap f(pi_k) - f(pi*) whose "
@@ -389,7 +393,7 @@ register(Claim(
                       "regularised optimum, not to pi*", lambda ctx: _hpmd_linear_measure(ctx, False))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 200, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -419,7 +423,7 @@ LOG_G = float(np.log(0.9))
 #: the slope after it but is not judged on it)
 SUPERLINEAR_WINDOW = (50, 100)
 
-register(Claim(
+_claims.append(Claim(
     id="hpmd.superlinear",
     title="Homotopic PMD: -log m_k grows like gamma^(-2k), twice the doubly-log rate of plain PMD",
     statement=("For HPMD (" + HPMD_NOTE + ") the non-optimal mass m_k = E_nu* sum_{a not in "
@@ -445,7 +449,7 @@ register(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 200, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     figure=figs.superlinear_figure,
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -462,7 +466,7 @@ def _maxent_measure(ctx: Context, control: bool = False) -> Measurement:
 
 MAXENT_TOL = 1e-3
 
-register(Claim(
+_claims.append(Claim(
     id="hpmd.max_entropy_limit",
     calibration=("calibration over 20 fresh roots at quick size: passed 17/20 [0.64, 0.95], failed 3, "
                 "below the 19/20 target: rare slow instances: 3 of the 1280 instances drawn (64 per "
@@ -489,7 +493,7 @@ register(Claim(
                       "of the tied actions", lambda ctx: _maxent_measure(ctx, control=True))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -502,7 +506,7 @@ def _exact_measure(ctx: Context, method: str = "hpmd") -> Measurement:
 
 LIMIT_TOL = 1e-3
 
-register(Claim(
+_claims.append(Claim(
     id="hpmd.finite_time_exact",
     title="Euclidean homotopic PMD is exactly optimal in finite time, at the homotopy's limit policy",
     statement=("HPMD with the squared-Euclidean divergence (a simplex projection per state, Q of "
@@ -525,7 +529,7 @@ register(Claim(
                       lambda ctx: _exact_measure(ctx, "pmd_geometric"))],
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -586,7 +590,7 @@ def _bpmd_measure(ctx: Context, eta_scale: float = 1.0) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="bpmd.uniform_linear",
     title="Block PMD with uniform state sampling: E L_k <= (1 - (1-gamma)/|S|)^k L_0",
     statement=("Entropy-regularised block PMD (mu = 0.1, eta = (1-gamma)/(gamma mu), one "
@@ -609,7 +613,7 @@ register(Claim(
     sizes={"quick": {"steps": 400, "gamma": 0.9, "mu": 0.1, "replicas": 64},
            "full": {"steps": 1000, "gamma": 0.9, "mu": 0.1, "replicas": 512}},
     seeds={"quick": 16, "full": 128},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -627,7 +631,7 @@ def _on_policy_measure(ctx: Context, control: bool = False) -> Measurement:
 
 CONVERGED_RATIO = 0.1
 
-register(Claim(
+_claims.append(Claim(
     id="bpmd.on_policy_condition",
     title="Block PMD with on-policy sampling converges iff its sampling reaches supp(nu*)",
     statement=("On MDPs with two closed classes (nu* charges both), entropy-regularised block PMD "
@@ -651,7 +655,7 @@ register(Claim(
     sizes={"quick": {"steps": 400, "gamma": 0.9, "mu": 0.1, "replicas": 1},
            "full": {"steps": 1000, "gamma": 0.9, "mu": 0.1, "replicas": 1}},
     seeds={"quick": 32, "full": 256},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -671,7 +675,7 @@ def _contraction_measure(ctx: Context, modulus_power: int = 1) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="rpmd.contraction",
     title="The robust Bellman operator is a gamma-contraction (l1 and KL balls)",
     statement=("For (s, a)-rectangular l1 and KL balls (radius 0.2) around Garnet kernels, "
@@ -688,7 +692,7 @@ register(Claim(
     sizes={"quick": {"pairs": 64, "gamma": 0.9, "radius": 0.2},
            "full": {"pairs": 256, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -720,7 +724,7 @@ def _rpmd_envelope_measure(ctx: Context, schedule: str = "linear") -> Measuremen
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="rpmd.increasing_steps_linear",
     title="Robust PMD with linearly increasing steps stays under a gamma^k envelope",
     statement=("Robust KL-PMD (l1 ball, radius 0.2) with eta_k = k + 1 has a robust gap "
@@ -745,7 +749,7 @@ register(Claim(
     sizes={"quick": {"steps": 60, "gamma": 0.9, "radius": 0.2},
            "full": {"steps": 150, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -763,7 +767,7 @@ def _rpmd_sublinear_measure(ctx: Context, schedule: str = "constant") -> Measure
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="rpmd.constant_step_sublinear",
     title="Robust PMD with a constant step: k * gap_k <= (gamma gap_0 + D_0/eta)/(1-gamma)",
     statement=("Robust KL-PMD (l1 ball, radius 0.2) with a constant step eta = 1 satisfies "
@@ -785,7 +789,7 @@ register(Claim(
     sizes={"quick": {"steps": 60, "gamma": 0.9, "radius": 0.2},
            "full": {"steps": 150, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -815,7 +819,7 @@ def _q_error_measure(ctx: Context, bias: float = 0.0) -> Measurement:
                              "ylabel": "||Q_hat - Q||_inf (mean over the second half)"})
 
 
-register(Claim(
+_claims.append(Claim(
     id="spmd.q_error_rate",
     needs_full=("calibration over 20 fresh roots at quick size: passed 8/20 [0.22, 0.61], "
                 "inconclusive 12; control biased_estimator rejected 20/20. The fitted slopes lie in "
@@ -847,7 +851,7 @@ register(Claim(
     sizes={"quick": {"steps": 60, "gamma": 0.9, "c0": 1e-3, "samples": (4, 16, 64, 256, 1024)},
            "full": {"steps": 100, "gamma": 0.9, "c0": 1e-3, "samples": (4, 16, 64, 256, 1024, 4096)}},
     seeds={"quick": 32, "full": 256},
-    family=FAMILY,
+    family=NAME,
 ))
 
 
@@ -862,7 +866,7 @@ def _spmd_measure(ctx: Context, with_floor: bool = True) -> Measurement:
     return m
 
 
-register(Claim(
+_claims.append(Claim(
     id="spmd.noise_floor",
     title="Stochastic PMD levels off below 4b/(1-gamma)^2, b its largest sampled Q error",
     statement=("Adaptive-step KL-PMD (c0 = 1e-3) with Q estimated from m next states per (s, a), on "
@@ -883,5 +887,11 @@ register(Claim(
     sizes={"quick": {"steps": 60, "gamma": 0.9, "c0": 1e-3, "samples": (4, 16, 64, 256, 1024)},
            "full": {"steps": 100, "gamma": 0.9, "c0": 1e-3, "samples": (4, 16, 64, 256, 1024, 4096)}},
     seeds={"quick": 32, "full": 256},
-    family=FAMILY,
+    family=NAME,
 ))
+
+
+CLAIMS = tuple(_claims)
+#: float64 on: exact gaps of MDPs are followed down to 1e-10 by linear solves
+FAMILY = Family("pmd", CLAIMS, x64=True,
+                description="Policy mirror descent and its homotopic, block, robust and stochastic variants")
