@@ -44,7 +44,7 @@ def test_verify_writes_results_and_report(tmp_path, capsys):
     assert c["status"] == "passed" and c["outcome"] == "passed" and "deterministic" in c["uncertainty"]
     assert c["controls"][0]["outcome"] == "failed" and res["evidence"]["independent"] == 1
     assert (out / c["figure"]).exists()
-    assert res["provenance"]["x64"] is True and res["provenance"]["version"]
+    assert c["run"]["x64"] is True and res["provenance"]["version"]  # the family declares float64
     assert main(["report", str(out)]) == 0
     assert "large_lr.imbalance_identity" in (out / "report.md").read_text()
 

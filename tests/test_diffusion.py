@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import theorylab
-from theorylab.core.verify import context
 from theorylab.diffusion import metrics, model, networks as nets, sampling
 from theorylab.diffusion import simulations as sims
 
@@ -105,7 +104,7 @@ def test_mixture_weights_must_sum_to_one():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-FAMILY = "diffusion"  # the conftest fixtures cache and verdicts run it
+FAMILY = "diffusion"  # its substrate tests run in the family's precision (conftest)
 CLAIMS = [c.id for c in theorylab.claims("diffusion")]
 
 
@@ -115,10 +114,10 @@ def test_family_covers_the_issue():
                            "diffusion.orthogonal_collapse", "diffusion.distribution_recovery"}
 
 
-def test_plain_network_error_grows_with_D(verdicts, cache):
+def test_plain_network_error_grows_with_D(theorylab_measure):
     """The issue's bar for the control: the lower end of the plain MLP's slope CI is above 0.5."""
     claim = theorylab.claims("diffusion.ambient_independence")[0]
-    m = claim.controls[0].measure(context(claim, "quick", None, cache, False))
+    m = theorylab_measure(claim.id, control="plain_mlp")
     r = claim.check.evaluate(m)
     assert r.ci[0] > 0.5, r.sentence
     assert r.rejects()

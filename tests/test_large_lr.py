@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 import theorylab
-from theorylab.core.verify import context
 from theorylab.core.claims import SlopeCheck
 from theorylab.large_lr import dynamics as dyn
 
@@ -30,14 +29,14 @@ def test_unknown_loss_is_a_clear_error():
         dyn.ell("cubic", 1.0)
 
 
-FAMILY = "large_lr"  # the conftest fixtures cache and verdicts run it
+FAMILY = "large_lr"  # its substrate tests run in the family's precision (conftest)
 
 
-def test_critical_rate_excludes_near_misses_too(verdicts, cache):
+def test_critical_rate_excludes_near_misses_too(theorylab_measure):
     """Beyond the declared alternatives: the real measurement, through the claim's own check
     kind and tolerance, fails against exponents only 0.1 away (-0.6 and -0.4)."""
     claim = theorylab.claims("large_lr.critical_rate")[0]
-    m = claim.measure(context(claim, "quick", None, cache))
+    m = theorylab_measure(claim.id)
     assert claim.check.evaluate(m).passed
     for wrong in (-0.6, -0.4):
         twin = SlopeCheck(predicted=wrong, side=claim.check.side, tol=claim.check.tol,

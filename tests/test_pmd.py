@@ -234,7 +234,7 @@ def test_one_compile_for_a_sweep_over_gamma_and_schedules():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-FAMILY = "pmd"  # the conftest fixtures cache and verdicts run it
+FAMILY = "pmd"  # its substrate tests run in the family's precision (conftest)
 CLAIMS = [c.id for c in theorylab.claims("pmd")]
 
 

@@ -143,7 +143,7 @@ def test_noise_free_instance_with_explicit_steps_is_fine():
 # ----------------------------------------------------------------------------------------
 # Every claim and control at quick size
 # ----------------------------------------------------------------------------------------
-FAMILY = "rank_one"  # the conftest fixtures cache and verdicts run it
+FAMILY = "rank_one"  # its substrate tests run in the family's precision (conftest)
 CLAIMS = [c.id for c in theorylab.claims("rank_one")]
 
 

@@ -9,6 +9,16 @@ from theorylab.core import results
 from theorylab.core.sweep import TRACE_COUNTS, Sweep
 
 
+
+@pytest.fixture(autouse=True)
+def _float64():
+    """These tests compare sums to 1e-12: float64, switched on per test as a family would."""
+    import theorylab
+
+    with theorylab.x64():
+        yield
+
+
 def toy(key, static, dynamic):
     """A random walk of static length, scaled by a dynamic step."""
     steps = jax.random.normal(key, (static["n"],)) * dynamic["scale"]

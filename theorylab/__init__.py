@@ -13,7 +13,7 @@ Importing theorylab changes no global setting: ``jax_enable_x64`` is switched on
 claim of a family that declares float64 runs (inside ``verify``, ``calibrate``, ``measure``),
 and restored afterwards; ``with theorylab.x64(): ...`` does the same for direct calls.
 
-Claims come from families: theorylab's own (:mod:`theorylab.families`) and those of installed
+Claims come from families: theorylab's own (:mod:`theorylab.builtin`) and those of installed
 packages (entry-point group ``theorylab.families``, see :mod:`theorylab.core.registry`).
 """
 

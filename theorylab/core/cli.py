@@ -42,10 +42,22 @@ def _enable_compilation_cache(cache_dir: Path) -> None:
         pass
 
 
+def _warn_broken_families() -> None:
+    """One line on stderr per family that could not be loaded; the others carry on."""
+    from .registry import load
+
+    for e in load()[1]:
+        sys.stderr.write(f"theorylab: warning: {e.line()}\n")
+
+
 def _cmd_list(args) -> int:
     from .claims import all_claims
 
+    _warn_broken_families()
     claims = all_claims()
+    if not claims:
+        print("no claims: no family could be loaded")
+        return 0
     w = max(len(c.id) for c in claims)
     for c in claims:
         extra = (" (needs full size)" if c.needs_full else "") + (" (needs a GPU at full size)" if c.needs_gpu else "")
@@ -75,6 +87,7 @@ def _cmd_verify(args) -> int:
     from .claims import select
     from .verify import check_out_dir, default_cache_dir, evidence, table, verify
 
+    _warn_broken_families()
     select(args.claims)  # validate names before anything compiles
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
@@ -109,6 +122,7 @@ def _cmd_calibrate(args) -> int:
     from .claims import select
     from .verify import check_out_dir, default_cache_dir
 
+    _warn_broken_families()
     select(args.claims)
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()

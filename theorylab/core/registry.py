@@ -2,7 +2,7 @@
 
 A :class:`Family` is a name, a tuple of claims and the precision its simulations need. A
 family module builds its claims as plain values, with no side effect on import, and exports
-one ``FAMILY``. theorylab's own families are listed once, in :mod:`theorylab.families`;
+one ``FAMILY``. theorylab's own families are listed once, in :mod:`theorylab.builtin`;
 another installed package adds families through the entry-point group ``theorylab.families``
 (each entry point names a ``Family``, or a module that exports ``FAMILY``)::
 
@@ -79,7 +79,7 @@ class LoadError:
 
 
 def _builtin_targets() -> list[tuple[str, str]]:
-    from theorylab.families import BUILTIN
+    from theorylab.builtin import BUILTIN
 
     return [(t.split(".")[1], t) for t in BUILTIN]
 

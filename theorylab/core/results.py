@@ -151,7 +151,6 @@ def provenance(**extra) -> dict:
         "devices": [str(d) for d in devs],
         "device_kind": getattr(devs[0], "device_kind", None) if devs else None,
         "cpu_model": cpu_model(),
-        "x64": bool(jax.config.jax_enable_x64),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),

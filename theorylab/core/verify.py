@@ -257,9 +257,12 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
 
 def run_record(prov: dict, claim: Claim) -> dict:
     """Where one claim's verdict came from: enough to tell runs in one folder apart."""
+    from .registry import family_of_claim
     from .results import code_fingerprint
 
+    fam = family_of_claim(claim)
     return {"git_commit": prov.get("git_commit"), "code": code_fingerprint(claim.package),
+            "x64": None if fam is None else fam.x64,
             "backend": prov.get("backend"), "device": (prov.get("devices") or ["?"])[0],
             "device_kind": prov.get("device_kind"), "jax_version": prov.get("jax_version"),
             "time_utc": prov.get("time_utc")}

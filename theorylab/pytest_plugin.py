@@ -1,0 +1,115 @@
+"""theorylab's pytest plugin (entry point ``pytest11``), loaded once theorylab is installed.
+
+Fixtures:
+
+* ``theorylab_verdict(claim_id, size=None, seeds=None, root=0)``: the claim's verdict, run
+  once per session (cells cached under ``theorylab_cache_dir``); ``size`` defaults to
+  ``--theorylab-size`` (quick).
+* ``theorylab_measure(claim_id, control=None, size=None, seeds=None)``: the raw measurement.
+* ``theorylab_cache_dir``: the session's cell cache (``--theorylab-cache DIR`` to keep one
+  between sessions).
+* ``theorylab_pins``: the pin file (ini option ``theorylab_pins``, default
+  ``tests/theorylab_pins.json``, relative to the configuration file's folder); ``theorylab_pins.assert_pinned(verdict)``,
+  or ``theorylab_pins.file(path)`` for a file of your choice.
+
+Options: ``--theorylab-regen-pins`` writes the measured slopes into the pin files instead of
+comparing (on purpose, as pytest-regressions' ``--force-regen``); a missing pin fails with a
+message saying so. A corrupt pin file fails the test with a one-line error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REGEN = "--theorylab-regen-pins"
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("theorylab", "theorylab claims")
+    g.addoption(REGEN, action="store_true", default=False,
+                help="write measured slopes into the pin files instead of comparing them")
+    g.addoption("--theorylab-size", default="quick", choices=("quick", "full"),
+                help="size the theorylab_verdict fixture runs claims at (default quick)")
+    g.addoption("--theorylab-cache", default=None, metavar="DIR",
+                help="cell cache for theorylab fixtures (default: a fresh folder per session)")
+    parser.addini("theorylab_pins", "default pin file, relative to the configuration file's folder",
+                  default="tests/theorylab_pins.json")
+
+
+class Pins:
+    """Pin files of a session: the default one and any other by path."""
+
+    def __init__(self, config):
+        self._config = config
+        self._files: dict = {}
+
+    def file(self, path=None):
+        """The :class:`~theorylab.core.pins.PinFile` at ``path`` (relative to the folder of the
+        pytest configuration file, else the rootdir; default: the ini option ``theorylab_pins``)."""
+        from theorylab.core.pins import PinFile
+
+        p = Path(path or self._config.getini("theorylab_pins"))
+        if not p.is_absolute():
+            ini = getattr(self._config, "inipath", None)
+            p = (Path(ini).parent if ini else Path(self._config.rootpath)) / p
+        if p not in self._files:
+            self._files[p] = PinFile(p, regen=self._config.getoption(REGEN),
+                                     how_to_regen=f"pytest {REGEN}")
+        return self._files[p]
+
+    def assert_pinned(self, verdict, path=None, **kw):
+        """:func:`theorylab.testing.assert_pinned` against the pin file at ``path``. A corrupt
+        file fails the test with its one-line error."""
+        from theorylab.core.pins import PinError
+        from theorylab.testing import assert_pinned
+
+        kw.setdefault("size", self._config.getoption("--theorylab-size"))
+        try:
+            assert_pinned(verdict, self.file(path), **kw)
+        except PinError as e:
+            pytest.fail(str(e), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def theorylab_cache_dir(request, tmp_path_factory):
+    opt = request.config.getoption("--theorylab-cache")
+    return Path(opt) if opt else tmp_path_factory.mktemp("theorylab-cache")
+
+
+@pytest.fixture(scope="session")
+def theorylab_verdict(request, theorylab_cache_dir):
+    """``get(claim_id, size=None, seeds=None, root=0) -> Verdict``, each run once per session."""
+    from theorylab.core.verify import run_claim
+
+    done: dict = {}
+    default = request.config.getoption("--theorylab-size")
+
+    def get(claim_id: str, size=None, seeds=None, root: int = 0):
+        key = (claim_id, size or default, seeds, root)
+        if key not in done:
+            done[key] = run_claim(claim_id, key[1], seeds=seeds, root=root,
+                                  cache_dir=theorylab_cache_dir, progress=False)
+        return done[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def theorylab_measure(request, theorylab_cache_dir):
+    """``get(claim_id, control=None, size=None, seeds=None, root=0) -> Measurement``."""
+    from theorylab.core.verify import measure
+
+    default = request.config.getoption("--theorylab-size")
+
+    def get(claim_id: str, control=None, size=None, seeds=None, root: int = 0):
+        return measure(claim_id, size or default, control=control, seeds=seeds, root=root,
+                       cache_dir=theorylab_cache_dir)
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def theorylab_pins(request):
+    return Pins(request.config)
