@@ -51,7 +51,6 @@ def theorylab_version(steps):
     import jax
     import jax.numpy as jnp
 
-    import theorylab  # noqa: F401  (float64)
     from theorylab.large_lr import dynamics as dyn
 
     loss = partial(dyn.factor_loss, mu=1.0, n=1)
@@ -109,4 +108,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from theorylab import x64
+
+    with x64():  # the family declares float64, as verify would switch it on
+        main()

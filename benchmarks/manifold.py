@@ -139,4 +139,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from theorylab import x64
+
+    with x64():  # the family declares float64, as verify would switch it on
+        main()

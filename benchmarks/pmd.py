@@ -116,7 +116,7 @@ def main(argv=None):
     import jax
     import jax.numpy as jnp
 
-    from theorylab import pmd  # (importing theorylab switches float64 on)
+    from theorylab import pmd
 
     keys = jax.random.split(jax.random.PRNGKey(0), a.mdps)
     mdps = jax.jit(jax.vmap(lambda k: pmd.garnet(k, a.S, a.A, a.branching, a.gamma)))(keys)
@@ -158,4 +158,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    from theorylab import x64
+
+    with x64():  # the family declares float64, as verify would switch it on
+        main()

@@ -7,6 +7,13 @@ from . import all_checks
 
 
 def main() -> int:
+    from theorylab import x64
+
+    with x64():  # the numeric spot checks call float64 families
+        return _run()
+
+
+def _run() -> int:
     failed = 0
     for name, fn in all_checks():
         t0 = time.perf_counter()

@@ -33,8 +33,10 @@ def installed(tmp_path_factory):
     """``pip install ./examples/theorylab-sgd`` into a target folder (no dependencies: theorylab
     is the one under test)."""
     target = tmp_path_factory.mktemp("site")
+    src = tmp_path_factory.mktemp("src") / "theorylab-sgd"  # a copy: the build leaves files behind
+    shutil.copytree(EXAMPLE, src, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        "--no-build-isolation", "--target", str(target), str(EXAMPLE)],
+                        "--no-build-isolation", "--target", str(target), str(src)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     assert list(target.glob("theorylab_sgd-*.dist-info"))

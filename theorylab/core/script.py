@@ -41,7 +41,11 @@ def family_main(family: str, root: Path, doc: str, argv: Optional[Sequence[str]]
                 atomic_write_bytes(dst, Path(v.figure).read_bytes())
                 made.append(str(dst))
         if extra_figures is not None:
-            made += [str(m) for m in extra_figures(fig_dir, a.size)]
+            from theorylab.core.precision import x64
+
+            fam = {f.name: f for f in theorylab.families()}[family]
+            with x64(fam.x64):  # the family's precision, as verify uses
+                made += [str(m) for m in extra_figures(fig_dir, a.size)]
         atomic_write_json(fig_dir / f"{family}_provenance.json",
                           provenance(figures=[Path(m).name for m in made], size=a.size,
                                      command=f"python simulations/{family}.py --figures",

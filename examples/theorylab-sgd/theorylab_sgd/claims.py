@@ -66,5 +66,5 @@ CLAIMS = (
 )
 
 #: float32: the family never needs float64 (see simulations.py)
-FAMILY = Family("sgd", CLAIMS, x64=False,
+FAMILY = Family("sgd", CLAIMS, x64=False, notes=__doc__,
                 description="SGD on a strongly convex quadratic: rate 1/t for steps theta/(mu t), theta > 1/2")
