@@ -1,4 +1,4 @@
-"""Derivations of THEOREMS.md section 5 (diffusion on a low-dimensional subspace), in sympy.
+"""Derivations behind the diffusion claims (diffusion on a low-dimensional subspace), in sympy.
 
 * The score decomposition grad log p_t(x) = A grad log p_t^z(A^T x) - (I - A A^T) x / h(t) for a
   Gaussian latent, entry by entry (D = 3, d = 1 and D = 3, d = 2 with a rotated A).

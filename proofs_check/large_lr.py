@@ -1,4 +1,4 @@
-"""Derivations of THEOREMS.md section 1 (large-learning-rate GD), checked with sympy.
+"""Derivations behind the large_lr claims (large-learning-rate GD), checked with sympy.
 
 f(x, y) = 1/2 (x^T y - mu)^2, GD x' = x - eta r y, y' = y - eta r x with r = x^T y - mu.
 """

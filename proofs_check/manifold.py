@@ -1,4 +1,4 @@
-"""Derivations of THEOREMS.md section 4 (regression on low-dimensional manifolds), in sympy.
+"""Derivations behind the manifold claims (regression on low-dimensional manifolds), in sympy.
 
 * The network's size: balancing the approximation error N^(-2 beta/d) of N weights against the
   estimation error N log N / n gives N ~ n^(d/(2 beta + d)) and the rate n^(-2 beta/(2 beta + d))

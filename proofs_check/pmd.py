@@ -1,4 +1,4 @@
-"""Derivations of THEOREMS.md section 3 (policy mirror descent), checked with sympy.
+"""Derivations behind the PMD claims (policy mirror descent), checked with sympy.
 
 Notation: Delta_k = f(pi_k) - f(pi*), D_k = E_nu* D(pi*, pi_k). Two standard facts (Lan 2023,
 Lemmas 2-4) give, for the prox step with weight mu >= 0 on a 1-strongly convex h,

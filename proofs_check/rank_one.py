@@ -1,4 +1,4 @@
-"""Derivations of THEOREMS.md section 2 (noisy over-parameterized rank-one recovery), in sympy.
+"""Derivations behind the rank_one claims (noisy over-parameterized rank-one recovery), in sympy.
 
 F(X) = 1/4 ||X X^T - Y||_F^2 with X in R^{d x d} and Y symmetric. Perturbed GD uses the
 gradient at X + W with W_ij i.i.d., mean 0, variance xi^2. The checks:

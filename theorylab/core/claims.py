@@ -201,6 +201,9 @@ class Claim:
     #: (passed on 19 of 20 roots, every control rejected on 19 of 20) at a size it still runs at:
     #: a finding stated with the claim and printed with every verdict, never tuned away
     calibration: Optional[str] = None
+    #: the argument behind each tolerance and window (the measured facts it rests on) and what
+    #: is known to be loose: stated with the claim, printed in docs/claims.md
+    notes: str = ""
     figure: Optional[Callable] = None  # figure(measurement, verdict, claim, path) -> None
     family: str = ""
 
@@ -245,7 +248,7 @@ class Claim:
             "source": self.source, "tag": self.tag, "kind": self.check.kind,
             "bound": None if self.bound is None else self.bound.describe(),
             "controls": [c.name for c in self.controls], "needs_full": self.needs_full,
-            "needs_gpu": self.needs_gpu, "calibration": self.calibration,
+            "needs_gpu": self.needs_gpu, "calibration": self.calibration, "notes": self.notes,
         }
 
 

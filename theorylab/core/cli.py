@@ -136,6 +136,29 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_docs(args) -> int:
+    from .docs import claims_markdown
+    from .registry import families
+    from .results import atomic_write_text
+
+    fams = families()
+    if args.families:
+        known = {f.name for f in fams}
+        bad = [n for n in args.families if n not in known]
+        if bad:
+            raise ValueError(f"family: unknown family {bad[0]!r} (families: {', '.join(sorted(known))})")
+        fams = [f for f in fams if f.name in args.families]
+    if args.results and not Path(args.results).is_file():
+        raise ValueError(f"--results: {args.results} is not a file")
+    text = claims_markdown(fams, args.results)
+    if args.out:
+        atomic_write_text(Path(args.out), text)
+        print(args.out)
+    else:
+        print(text, end="")
+    return 0
+
+
 def _cmd_report(args) -> int:
     from .report import write_report
 
@@ -175,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pc.add_argument("--run-full-only", action="store_true",
                     help="also run, at quick size, claims that need the full size (to see why)")
+    pd = sub.add_parser("docs", help="Markdown notes on every claim, generated from the claims")
+    pd.add_argument("families", nargs="*", help="family names (default: every loaded family)")
+    pd.add_argument("--results", default=None, help="a results.json whose verdicts to quote")
+    pd.add_argument("--out", default=None, help="write to this file (default: standard output)")
     pr = sub.add_parser("report", help="Markdown report from a results folder")
     pr.add_argument("dir")
     return p
@@ -188,7 +215,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
-                "report": _cmd_report}[args.cmd](args)
+                "report": _cmd_report, "docs": _cmd_docs}[args.cmd](args)
     except ValueError as e:
         sys.stderr.write(f"theorylab: error: {e}\n")
         return 2

@@ -32,6 +32,7 @@ __all__ = ["GROUP", "Family", "LoadError", "families", "load", "all_claims", "se
 class Family:
     """One family of claims.
 
+    ``notes``: the set-up and sources shared by the claims, printed in docs/claims.md.
     ``x64``: the simulations need float64 (errors followed down to 1e-10); ``verify`` and
     ``calibrate`` switch it on for this family's claims only, and restore it afterwards. A
     family that trains networks in float32 leaves it False. ``package`` is the import name whose
@@ -43,6 +44,8 @@ class Family:
     x64: bool = False
     description: str = ""
     package: str = ""
+    #: the family's notes in Markdown-able prose (set-up, sources): the claims module's docstring
+    notes: str = ""
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").isalnum():

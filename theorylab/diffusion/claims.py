@@ -1,4 +1,4 @@
-"""Claims of the diffusion family (THEOREMS.md section 5).
+"""Claims of the diffusion family (notes on each: docs/claims.md).
 
 Source: Chen, Huang, Zhao, Wang, "Score approximation, estimation and distribution recovery of
 diffusion models on low-dimensional data" (ICML 2023, arXiv 2302.07194) [CHZW]. Data lie on a
@@ -125,9 +125,6 @@ _claims.append(Claim(
     source=f"{CHZW}, score estimation theorem (rate recalled, widely cited)",
     tag="unverified",
     bound=Bound("n**(-2/(d+5))/t0", paper=CHZW, theorem="score estimation (recalled)", tag="unverified"),
-    # tol 0.1 (the issue's): the bound's exponent is -0.286. Alternatives: no decrease with n (0)
-    # and the parametric rate n^(-1) (an independent implementation saw about -0.5 over this
-    # window). Window and tolerance fixed before the first full-size run.
     check=SlopeCheck(side="upper", tol=0.1, wrt="n", bound_values={"d": D_LATENT},
                      window={"min_points": 3},
                      alternatives={"no decrease (n^0)": 0.0, "parametric n^(-1)": -1.0}),
@@ -141,6 +138,11 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.score_vs_n_figure,
     family=NAME,
+    notes=(
+        "tol 0.1 (the issue's): the bound's exponent is -0.286. Alternatives: no decrease "
+        "with n (0) and the parametric rate n^(-1) (an independent implementation saw about "
+        "-0.5 over this window). Window and tolerance fixed before the first full-size run."
+    ),
 ))
 
 
@@ -192,11 +194,6 @@ _claims.append(Claim(
     source=f"{CHZW}, abstract (the generated distribution captures the subspace); the rate in "
            "sigma_perp is our first-order expectation",
     tag="expected",
-    # Two-sided: the population principal subspace is exactly A for any sigma_perp, so the error
-    # is the finite-sample cross term, linear in sigma_perp (an exploratory run: slope ~0.98 at
-    # n = 512, errors ~ n^(-1/2)). tol 0.15: seed scatter of a 4-seed slope plus the exact-data
-    # floor (~4e-4) bending the smallest sigma. Alternatives: a quadratic bias (sigma^2) and no
-    # growth (sigma^0).
     check=SlopeCheck(predicted=1.0, side="two-sided", tol=0.15,
                      alternatives={"sigma_perp^2": 2.0, "no growth (sigma^0)": 0.0}),
     measure=_subspace_measure,
@@ -205,6 +202,13 @@ _claims.append(Claim(
                       lambda ctx: _subspace_measure(ctx, "par"))],
     sizes=SIZES, seeds=SEEDS,
     family=NAME,
+    notes=(
+        "Two-sided: the population principal subspace is exactly A for any sigma_perp, so the "
+        "error is the finite-sample cross term, linear in sigma_perp (an exploratory run: "
+        "slope ~0.98 at n = 512, errors ~ n^(-1/2)). tol 0.15: seed scatter of a 4-seed slope "
+        "plus the exact-data floor (~4e-4) bending the smallest sigma. Alternatives: a "
+        "quadratic bias (sigma^2) and no growth (sigma^0)."
+    ),
 ))
 
 
@@ -239,9 +243,6 @@ _claims.append(Claim(
                "No rate in n is fitted: a consistency check."),
     source=f"{CHZW}, abstract (distribution recovery)",
     tag="abstract",
-    # 1/3 (the issue's 3x): the unbiased estimator's noise with 512 samples is ~1e-3, so at the
-    # largest n it may dip below zero: the ratio is bounded above only. 0.5: fixed in advance
-    # halfway between a sampler that generalises (ratio ~1) and one that copies (ratio 0).
     check=LimitCheck(intervals={"MMD^2(largest n) / MMD^2(smallest n)": (-np.inf, 1 / 3),
                                 "nearest-training-point distance, generated / fresh (largest n)": (0.5, np.inf)}),
     measure=_mmd_measure,
@@ -252,6 +253,12 @@ _claims.append(Claim(
                       "with n", lambda ctx: _mmd_measure(ctx, "null"))],
     sizes=SIZES, seeds=SEEDS,
     family=NAME,
+    notes=(
+        "1/3 (the issue's 3x): the unbiased estimator's noise with 512 samples is ~1e-3, so "
+        "at the largest n it may dip below zero: the ratio is bounded above only. 0.5: fixed "
+        "in advance halfway between a sampler that generalises (ratio ~1) and one that copies "
+        "(ratio 0)."
+    ),
 ))
 
 
@@ -273,8 +280,6 @@ _claims.append(Claim(
                "equal to h(t0) within 5%, for t0 = 1e-3, 1e-2, 1e-1 (largest n, every seed)."),
     source=f"{CHZW} (distribution recovery); the variance h(t0) is derived in proofs_check/diffusion.py",
     tag="derived",
-    # 5% (the issue's bar): the integrator is exact for the orthogonal part, so what is left is
-    # Monte-Carlo error, sqrt(2/(512 * 14)) = 1.7% per seed.
     check=LimitCheck(intervals={f"t0={t:g}": (0.95, 1.05) for t in (1e-3, 1e-2, 1e-1)}),
     measure=_orth_measure,
     figure=figs.orthogonal_figure,
@@ -282,6 +287,10 @@ _claims.append(Claim(
                       "term near t0", lambda ctx: _orth_measure(ctx, "euler"))],
     sizes=SIZES, seeds=SEEDS,
     family=NAME,
+    notes=(
+        "5% (the issue's bar): the integrator is exact for the orthogonal part, so what is "
+        "left is Monte-Carlo error, sqrt(2/(512 * 14)) = 1.7% per seed."
+    ),
 ))
 
 
@@ -320,8 +329,6 @@ _claims.append(Claim(
                "slope was about -0.2 and the check held nearly by construction."),
     source=f"{CHZW}, score estimation theorem (the 1/t0 factor, recalled)",
     tag="unverified",
-    # tol 0, one-sided: the bound's factor is exactly 1/t0; the measured slope is far shallower.
-    # Alternative: a 1/t0^2 blow-up (the mis-scaled orthogonal term of the control).
     check=SlopeCheck(predicted=-1.0, side="lower", tol=0.0,
                      alternatives={"1/t0^2": -2.0, "no blow-up (t0^0)": 0.0}),
     measure=_early_measure,
@@ -330,6 +337,11 @@ _claims.append(Claim(
                       lambda ctx: _early_measure(ctx, misscaled=True))],
     sizes=SIZES, seeds=SEEDS,
     family=NAME,
+    notes=(
+        "tol 0, one-sided: the bound's factor is exactly 1/t0; the measured slope is far "
+        "shallower. Alternative: a 1/t0^2 blow-up (the mis-scaled orthogonal term of the "
+        "control)."
+    ),
 ))
 
 
@@ -375,9 +387,6 @@ _claims.append(Claim(
                "(its slope's CI lies above 0.5)."),
     source=f"{CHZW}, abstract (rates set by d, not D)",
     tag="abstract",
-    # 0.15 (the issue's bar): THEOREMS.md measured 0.0218, 0.0235, 0.0218 at D = 8, 32, 128.
-    # Alternatives: an error growing like D (a network that must learn all D coordinates) or
-    # like sqrt(D).
     check=SlopeCheck(predicted=0.0, side="two-sided", tol=0.15,
                      alternatives={"error ~ D": 1.0, "error ~ sqrt(D)": 0.5}),
     measure=_ambient_measure,
@@ -386,10 +395,15 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.score_vs_n_figure,
     family=NAME,
+    notes=(
+        "0.15 (the issue's bar): an independent implementation measured 0.0218, 0.0235, 0.0218 at D = 8, 32, "
+        "128. Alternatives: an error growing like D (a network that must learn all D "
+        "coordinates) or like sqrt(D)."
+    ),
 ))
 
 
 CLAIMS = tuple(_claims)
 #: float64 on: the exponential-integrator coefficients and the reference scores are float64; networks train in float32
-FAMILY = Family("diffusion", CLAIMS, x64=True,
+FAMILY = Family("diffusion", CLAIMS, x64=True, notes=__doc__,
                 description="Diffusion score estimation and distribution recovery on a low-dimensional subspace")

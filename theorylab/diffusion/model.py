@@ -5,7 +5,7 @@ Data: x = A z with A in R^{D x d} orthonormal and a Gaussian-mixture latent z (w
 means m_j, diagonal covariances S_j); one component is the parametric (Gaussian) special case.
 Forward process dX = -X/2 dt + dW: X_t | x ~ N(alpha(t) x, h(t) I), alpha(t) = e^{-t/2},
 h(t) = 1 - e^{-t}. The latent pushed through the same process is the mixture of
-N(alpha m_j, alpha^2 S_j + h I), so the score is closed form (THEOREMS.md section 5, derived):
+N(alpha m_j, alpha^2 S_j + h I), so the score is closed form (derived; checked in proofs_check/diffusion.py):
 
     grad log p_t(x) = A grad log p_t^z(A^T x) - (I - A A^T) x / h(t).
 

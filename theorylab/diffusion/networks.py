@@ -5,7 +5,7 @@ with V in R^{D x d} orthonormal. Writing f = y + h g (y = V^T x) gives
 
     s(x, t) = V g(y, t) - (I - V V^T) x / h(t),
 
-with no 1/h amplification inside the subspace [expected, THEOREMS.md]. V is the Gram-Schmidt
+with no 1/h amplification inside the subspace [expected; see docs/claims.md]. V is the Gram-Schmidt
 orthonormalisation of a free matrix M (no LAPACK call), initialised small (N(0, 1/D)) and trained
 with a larger learning rate.
 

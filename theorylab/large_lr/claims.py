@@ -1,4 +1,4 @@
-"""Claims of the large-learning-rate family (THEOREMS.md section 1).
+"""Claims of the large-learning-rate family (notes on each: docs/claims.md).
 
 Sources: Wang, Chen, Zhao, Tao, "Large Learning Rate Tames Homogeneity: Convergence and
 Balancing Effect" (ICLR 2022, arXiv 2110.03677) [P1]; Wang, Xu, Zhao, Tao, "Good regularity
@@ -75,9 +75,6 @@ _claims.append(Claim(
                "derivation, not a theorem about learning."),
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
-    # 1e-10 relative to the size of the summed terms: float64 rounding gives ~1e-15 per
-    # operation, so 1e-10 leaves 10^5 of room for accumulation inside one step and no room for a
-    # wrong formula (an O(eta^2 r^2) error is >= 1e-6 relative on these runs).
     check=IdentityCheck(rtol=1e-10),
     measure=_identity_measure,
     controls=[Control("gradient_flow_conservation",
@@ -87,6 +84,11 @@ _claims.append(Claim(
            "full": {"steps": 2000, "c_lo": 0.5, "c_hi": 3.5}},
     seeds={"quick": 32, "full": 512},
     figure=None,
+    notes=(
+        "1e-10 relative to the size of the summed terms: float64 rounding gives ~1e-15 per "
+        "operation, so 1e-10 leaves 10^5 of room for accumulation inside one step and no room "
+        "for a wrong formula (an O(eta^2 r^2) error is >= 1e-6 relative on these runs)."
+    ),
 ))
 
 
@@ -123,10 +125,6 @@ _claims.append(Claim(
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
     bound=GAP_BOUND,
-    # End points have |r| < 1e-10, so their Hessian is within ~1e-10 * O(1) of the minimiser's
-    # and ||x - y||^2 = S - 2 mu - 2 r exactly: 1e-8 absolute covers both with 100x room.
-    # The relative 1e-9 covers float64 rounding of eigvalsh on O(1e2) entries.
-    # At least a quarter of the runs must converge: a bound checked on nothing proves nothing.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=1e-8, min_count=8),
     measure=_stability_measure,
     controls=[Control("small_step_endpoint",
@@ -136,6 +134,13 @@ _claims.append(Claim(
     sizes={"quick": {"n": 4, "steps": 20000, "c_lo": 0.5, "c_hi": 4.5},
            "full": {"n": 4, "steps": 100000, "c_lo": 0.5, "c_hi": 4.5}},
     seeds={"quick": 64, "full": 1024},
+    notes=(
+        "End points have |r| < 1e-10, so their Hessian is within ~1e-10 * O(1) of the "
+        "minimiser's and ||x - y||^2 = S - 2 mu - 2 r exactly: 1e-8 absolute covers both with "
+        "100x room. The relative 1e-9 covers float64 rounding of eigvalsh on O(1e2) entries. "
+        "At least a quarter of the runs must converge: a bound checked on nothing proves "
+        "nothing."
+    ),
 ))
 
 
@@ -178,10 +183,6 @@ _claims.append(Claim(
                "check instead."),
     source=f"{P1} (abstract: convergence well beyond 2/L and balancing)",
     tag="expected",
-    # 0.75 is the round midpoint between "imbalance kept" (ratio 1, what gradient flow and
-    # small steps give: >= 0.95 measured for c <= 1.9) and "collapsed". Measured at quick size:
-    # worst 0.52 over 512 random (x0, c); c in [2.75, 3.75] is where the collapse is clear in an
-    # exploratory eta sweep (at c = 2.25 the ratio is still ~0.75; from c ~ 4.25 GD diverges).
     check=LimitCheck(intervals={"abs_D_ratio": (0.0, BALANCE_MAX)}, min_count=8),
     measure=_balancing_measure,
     controls=[Control("small_step", "steps c in [1.0, 1.9] below 2/L0 keep the imbalance",
@@ -190,6 +191,13 @@ _claims.append(Claim(
            "full": {"steps": 50000, "c_lo": 2.75, "c_hi": 3.75}},
     seeds={"quick": 64, "full": 2048},
     figure=figs.balancing_claim_figure,
+    notes=(
+        "0.75 is the round midpoint between \"imbalance kept\" (ratio 1, what gradient flow and "
+        "small steps give: >= 0.95 measured for c <= 1.9) and \"collapsed\". Measured at quick "
+        "size: worst 0.52 over 512 random (x0, c); c in [2.75, 3.75] is where the collapse is "
+        "clear in an exploratory eta sweep (at c = 2.25 the ratio is still ~0.75; from c ~ "
+        "4.25 GD diverges)."
+    ),
 ))
 
 
@@ -225,12 +233,6 @@ _claims.append(Claim(
                "edge 2/eta. The same steps with quadratic l diverge."),
     source=f"{P2} (abstract: edge of stability for good regularity)",
     tag="expected",
-    # Upper edge 1: derived (a minimiser with S > 2/eta is linearly unstable). Lower edge:
-    # THEOREMS.md's expected band was [0.8, 1]; our dense eta x start grid found 0.7997 for
-    # log-cosh at eta = 0.75 (pseudo-Huber >= 0.86), so [0.8, 1] is contradicted there. The
-    # claim says "within 25% of the edge", a round statement of "near 2/eta", not a theorem.
-    # The band [0.75, 1] was moved after seeing 0.7997; it is frozen from here and judged by
-    # the calibration over fresh roots, not moved again.
     check=LimitCheck(intervals={"S_eta_over_2[logcosh]": EOS_BAND,
                                 "S_eta_over_2[pseudohuber]": EOS_BAND}, min_count=8),
     measure=_eos_measure,
@@ -243,6 +245,14 @@ _claims.append(Claim(
     sizes={"quick": {"steps": 20000, "eta_lo": 0.3, "eta_hi": 0.9},
            "full": {"steps": 50000, "eta_lo": 0.3, "eta_hi": 0.9}},
     seeds={"quick": 64, "full": 2048},
+    notes=(
+        "Upper edge 1: derived (a minimiser with S > 2/eta is linearly unstable). Lower edge: "
+        "the band first expected was [0.8, 1]; our dense eta x start grid found 0.7997 "
+        "for log-cosh at eta = 0.75 (pseudo-Huber >= 0.86), so [0.8, 1] is contradicted "
+        "there. The claim says \"within 25% of the edge\", a round statement of \"near 2/eta\", "
+        "not a theorem. The band [0.75, 1] was moved after seeing 0.7997; it is frozen from "
+        "here and judged by the calibration over fresh roots, not moved again."
+    ),
 ))
 
 
@@ -274,9 +284,6 @@ _claims.append(Claim(
                "to a prediction."),
     source=f"{P2} (abstract: catapult)",
     tag="expected",
-    # "Spike" needs a visible rise: doubling is a round threshold; measured spikes are >= 200x.
-    # "Flatter": 1% is far above the float64 noise of an exact 2x2 eigvalsh; measured <= 0.94.
-    # Converged: 1e-12 is ~1e-10 in |xy - 1|, the family's convergence criterion.
     check=LimitCheck(intervals={"spike": (2.0, np.inf), "final_loss": (0.0, 1e-12)}, min_count=8),
     measure=_catapult_measure,
     controls=[Control("below_threshold", "steps c in [1, 1.9] below 2/L0: no spike, no flattening",
@@ -285,6 +292,12 @@ _claims.append(Claim(
            "full": {"steps": 10000, "c_lo": 2.05, "c_hi": 3.0}},
     seeds={"quick": 64, "full": 2048},
     figure=figs.catapult_claim_figure,
+    notes=(
+        "\"Spike\" needs a visible rise: doubling is a round threshold; measured spikes are >= "
+        "200x. \"Flatter\": 1% is far above the float64 noise of an exact 2x2 eigvalsh; "
+        "measured <= 0.94. Converged: 1e-12 is ~1e-10 in |xy - 1|, the family's convergence "
+        "criterion."
+    ),
 ))
 
 
@@ -322,14 +335,6 @@ _claims.append(Claim(
     bound=Bound("k**(-1/2)", paper="no published source named",
                 theorem="expected: cubic step map (our heuristic, not yet derived in proofs_check)",
                 tag="expected"),
-    # Two-sided: the exponent is exact. Seeds that pass near the diagonal early join the
-    # k^(-1/2) curve late (per-seed slopes over [1e3, 1e5] ranged -0.67..-0.13); over the last
-    # two decades up to 1e6 they range -0.51..-0.38 with median -0.5006. 0.05 is five times the
-    # seed-mean CI half-width we see there and still rejects slope 0 (the control) or -1 (a
-    # linear-rate misreading) by a factor of 10. The window (the last two decades) was chosen
-    # after seeing per-seed slopes; it is frozen from here and judged by the calibration.
-    # Alternatives: the step map's first nonlinear term decides the rate. A quadratic term
-    # (d_{k+1} = d_k - c d_k^2) would give k^(-1); a quartic one k^(-1/3); the cubic gives -1/2.
     check=SlopeCheck(side="two-sided", tol=0.05, wrt="k", window={"min_points": 5},
                      alternatives={"k^(-1) (quadratic step map)": -1.0, "k^(-1/3) (quartic)": -1 / 3}),
     measure=_critical_measure,
@@ -338,6 +343,17 @@ _claims.append(Claim(
                       lambda ctx: _critical_measure(ctx, eta=0.97))],
     sizes={"quick": {"steps": 1_000_000, "every": 1000}, "full": {"steps": 10_000_000, "every": 10000}},
     seeds={"quick": 16, "full": 256},
+    notes=(
+        "Two-sided: the exponent is exact. Seeds that pass near the diagonal early join the "
+        "k^(-1/2) curve late (per-seed slopes over [1e3, 1e5] ranged -0.67..-0.13); over the "
+        "last two decades up to 1e6 they range -0.51..-0.38 with median -0.5006. 0.05 is five "
+        "times the seed-mean CI half-width we see there and still rejects slope 0 (the "
+        "control) or -1 (a linear-rate misreading) by a factor of 10. The window (the last "
+        "two decades) was chosen after seeing per-seed slopes; it is frozen from here and "
+        "judged by the calibration. Alternatives: the step map's first nonlinear term decides "
+        "the rate. A quadratic term (d_{k+1} = d_k - c d_k^2) would give k^(-1); a quartic "
+        "one k^(-1/3); the cubic gives -1/2."
+    ),
 ))
 
 
@@ -381,10 +397,6 @@ _claims.append(Claim(
                "Gradient-flow-like training (eta/2.5) over the same time sharpens past it."),
     source=COHEN,
     tag="literature",
-    # initial <= 0.5: "rises to the edge" needs a start clearly below it (measured 0.15-0.22).
-    # late median in [0.9, 1.1]: Cohen et al. see sharpness hover at or just above 2/eta; power
-    # iteration (20 warm-started steps) is accurate to ~1e-3, and the EoS oscillation of the
-    # median is a few percent. Measured 0.998-1.001. The control reaches 1.7-2.0.
     check=LimitCheck(intervals={"initial": (0.0, 0.5), "late_median": (0.9, 1.1)}, min_count=2),
     measure=_sharpening_measure,
     controls=[Control("small_step", "eta/2.5 for 2.5x the steps (same time): nothing holds the "
@@ -396,10 +408,17 @@ _claims.append(Claim(
                     "checkpoints": 100, "every": 100}},
     seeds={"quick": 4, "full": 16},
     figure=figs.sharpening_claim_figure,
+    notes=(
+        "initial <= 0.5: \"rises to the edge\" needs a start clearly below it (measured "
+        "0.15-0.22). late median in [0.9, 1.1]: Cohen et al. see sharpness hover at or just "
+        "above 2/eta; power iteration (20 warm-started steps) is accurate to ~1e-3, and the "
+        "EoS oscillation of the median is a few percent. Measured 0.998-1.001. The control "
+        "reaches 1.7-2.0."
+    ),
 ))
 
 
 CLAIMS = tuple(_claims)
 #: float64 on: the GD dynamics are followed to 1e-10 (the imbalance identity); the MLP trains in float32
-FAMILY = Family("large_lr", CLAIMS, x64=True,
+FAMILY = Family("large_lr", CLAIMS, x64=True, notes=__doc__,
                 description="Gradient descent with large learning rates: balancing, edge of stability, catapult")

@@ -1,4 +1,4 @@
-"""Claims of the noisy rank-one family (THEOREMS.md section 2).
+"""Claims of the noisy rank-one family (notes on each: docs/claims.md).
 
 Source: Liu, Li, Zhou, Zhao, "Noise regularizes over-parameterized rank one matrix recovery,
 provably" (AISTATS 2022, arXiv 2202.03535) [LLZZ]. The abstract states the two rates:
@@ -164,10 +164,6 @@ _claims.append(Claim(
     source=f"{LLZZ}, abstract (GD attains only O(sigma^2)); level, flatness and tilt are our derivation",
     tag="expected",
     bound=Bound("sigma**2", paper=LLZZ, theorem="abstract: GD attains O(sigma^2)", tag="abstract"),
-    # Centre: the derived tilt (module docstring; proofs_check/rank_one.py recomputes it).
-    # tol 0.08: the family's allowance for what the expansion leaves out. The control sits
-    # near -1. Alternative: the perturbed method's sigma^2/d (GD would then already enjoy the
-    # improvement), and exact flatness (no finite-d term).
     check=SlopeCheck(predicted=0.0, side="two-sided", tol=0.08,
                      alternatives={"sigma^2/d (exponent -1)": -1.0,
                                    "exactly flat (no finite-d term)": 0.0}),
@@ -177,6 +173,12 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.mse_vs_d_figure,
     family=NAME,
+    notes=(
+        "Centre: the derived tilt (module docstring; proofs_check/rank_one.py recomputes it). "
+        "tol 0.08: the family's allowance for what the expansion leaves out. The control sits "
+        "near -1. Alternative: the perturbed method's sigma^2/d (GD would then already enjoy "
+        "the improvement), and exact flatness (no finite-d term)."
+    ),
 ))
 
 
@@ -224,13 +226,6 @@ _claims.append(Claim(
     source=f"{LLZZ}, abstract (main theorem: perturbed GD attains O(sigma^2/d))",
     tag="abstract",
     bound=Bound("sigma**2/d", paper=LLZZ, theorem="abstract", tag="abstract"),
-    # tol 0.15, one-sided: the derived second-order term flattens the slope by +0.05 over
-    # d = 16..128; the 0.08 allowance covers the seed scatter (~0.08 at 16 seeds), noise
-    # eigenvalues that cross the threshold at small d (edge fluctuations) and the fluctuation
-    # bias of the average (proportional to eta, relatively larger at large d). The control
-    # (kappa = 1) measures about -0.55 and GD about -0.1.
-    # Alternatives: no improvement with d (plain GD's 0) and sigma^2/sqrt(d) (the threshold's
-    # sqrt(d) scale mistaken for the rate).
     check=SlopeCheck(side="upper", tol=0.15, wrt="d",
                      alternatives={"flat in d (plain GD)": 0.0, "sigma^2/sqrt(d)": -0.5}),
     measure=_perturbed_measure,
@@ -240,6 +235,15 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.mse_vs_d_figure,
     family=NAME,
+    notes=(
+        "tol 0.15, one-sided: the derived second-order term flattens the slope by +0.05 over "
+        "d = 16..128; the 0.08 allowance covers the seed scatter (~0.08 at 16 seeds), noise "
+        "eigenvalues that cross the threshold at small d (edge fluctuations) and the "
+        "fluctuation bias of the average (proportional to eta, relatively larger at large d). "
+        "The control (kappa = 1) measures about -0.55 and GD about -0.1. Alternatives: no "
+        "improvement with d (plain GD's 0) and sigma^2/sqrt(d) (the threshold's sqrt(d) scale "
+        "mistaken for the rate)."
+    ),
 ))
 
 
@@ -269,11 +273,6 @@ _claims.append(Claim(
     source=f"{LLZZ}, abstract (ratio of the two rates O(sigma^2) and O(sigma^2/d))",
     tag="derived",
     bound=Bound("d", paper=LLZZ, theorem="ratio of the abstract's rates", tag="derived"),
-    # tol 0.3: the ratio's slope is GD's minus perturbed GD's, whose derived finite-d tilts
-    # (-0.11 and +0.05) both lower it, by 0.16 together; plus the 0.08 allowance (paired seeds:
-    # the instance-to-instance scatter partly cancels in the ratio), rounded up.
-    # The control (kappa = 1) measures about 0.5.
-    # Alternatives: no gap (0) and a gap growing like sqrt(d).
     check=SlopeCheck(side="two-sided", tol=0.3, wrt="d",
                      alternatives={"no gap (d^0)": 0.0, "sqrt(d) gap": 0.5}),
     measure=_gap_measure,
@@ -282,6 +281,13 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.mse_vs_d_figure,
     family=NAME,
+    notes=(
+        "tol 0.3: the ratio's slope is GD's minus perturbed GD's, whose derived finite-d "
+        "tilts (-0.11 and +0.05) both lower it, by 0.16 together; plus the 0.08 allowance "
+        "(paired seeds: the instance-to-instance scatter partly cancels in the ratio), "
+        "rounded up. The control (kappa = 1) measures about 0.5. Alternatives: no gap (0) and "
+        "a gap growing like sqrt(d)."
+    ),
 ))
 
 
@@ -321,13 +327,6 @@ _claims.append(Claim(
                "and on every instance."),
     source=f"{LLZZ} (mechanism); the expectation identity is derived in proofs_check/rank_one.py",
     tag="derived",
-    # rtol 0.05 (in units of lambda_1): under a third of the smallest gap between the two
-    # candidate limits, c / lambda_1 = kappa sigma / sqrt(d) (0.11 at d = 128, 0.31 at d = 16),
-    # so the check tells soft-thresholding from GD's positive part. The identity is exact only
-    # as eta -> 0: at eta0 = 0.25 the stationary fluctuation of X biases the average upward by
-    # ~0.02 lambda_1 at most (it halves when eta halves; measured while building this claim),
-    # and the time average of the fluctuating top eigenvalue has a spread of ~0.015 lambda_1 at
-    # d = 16 (simulations.MIN_STEPS), less at larger d.
     check=IdentityCheck(rtol=0.05, min_count=100),
     measure=_spectrum_measure,
     controls=[Control("gd_positive_part", "plain GD's spectrum on the same instances is the "
@@ -336,6 +335,15 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.spectrum_figure,
     family=NAME,
+    notes=(
+        "rtol 0.05 (in units of lambda_1): under a third of the smallest gap between the two "
+        "candidate limits, c / lambda_1 = kappa sigma / sqrt(d) (0.11 at d = 128, 0.31 at d = "
+        "16), so the check tells soft-thresholding from GD's positive part. The identity is "
+        "exact only as eta -> 0: at eta0 = 0.25 the stationary fluctuation of X biases the "
+        "average upward by ~0.02 lambda_1 at most (it halves when eta halves; measured while "
+        "building this claim), and the time average of the fluctuating top eigenvalue has a "
+        "spread of ~0.015 lambda_1 at d = 16 (simulations.MIN_STEPS), less at larger d."
+    ),
 ))
 
 
@@ -381,12 +389,6 @@ _claims.append(Claim(
     source=f"{LLZZ}, abstract (O(sigma^2) and O(sigma^2/d))",
     tag="abstract",
     bound=Bound("sigma**2", paper=LLZZ, theorem="abstract", tag="abstract"),
-    # tol 0.15: the derived sigma^3 / d^{3/2} term lowers perturbed GD's slope by 0.067 at
-    # d = 64 over sigma = 1/8..1 (GD's sigma^4/d^2 term is smaller still); plus the 0.08
-    # allowance.
-    # Every run lasts at least the same multiple of 1/sigma (the horizon), so each reaches its
-    # limit whatever sigma.
-    # Alternative: an error linear in sigma (a first-order, not second-order, noise effect).
     check=SlopeCheck(side="two-sided", tol=0.15, wrt="sigma", alternatives={"sigma^1": 1.0}),
     measure=_sigma_measure,
     controls=[Control("xi_not_scaled", "a perturbation calibrated once (to sigma = 0.5) rather "
@@ -395,10 +397,17 @@ _claims.append(Claim(
     sizes=SIZES, seeds=SEEDS,
     figure=figs.sigma_figure,
     family=NAME,
+    notes=(
+        "tol 0.15: the derived sigma^3 / d^{3/2} term lowers perturbed GD's slope by 0.067 at "
+        "d = 64 over sigma = 1/8..1 (GD's sigma^4/d^2 term is smaller still); plus the 0.08 "
+        "allowance. Every run lasts at least the same multiple of 1/sigma (the horizon), so "
+        "each reaches its limit whatever sigma. Alternative: an error linear in sigma (a "
+        "first-order, not second-order, noise effect)."
+    ),
 ))
 
 
 CLAIMS = tuple(_claims)
 #: float64 on: the reference spectra and errors are float64; the dynamics run in float32
-FAMILY = Family("rank_one", CLAIMS, x64=True,
+FAMILY = Family("rank_one", CLAIMS, x64=True, notes=__doc__,
                 description="Noisy over-parameterized rank-one recovery: injected noise regularizes")

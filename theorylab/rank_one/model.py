@@ -1,6 +1,6 @@
 """The noisy rank-one model: instances, the estimators' targets and the error metric.
 
-Model (THEOREMS.md section 2, our set-up of Liu, Li, Zhou, Zhao, AISTATS 2022): the signal is
+Model (our set-up of Liu, Li, Zhou, Zhao, AISTATS 2022): the signal is
 ``Y* = u u^T`` with ``u ~ N(0, I_d)``, observed as ``Y = Y* + E`` with symmetric Gaussian noise
 ``E = (G + G^T)/sqrt(2)``, ``G`` i.i.d. ``N(0, sigma^2)`` (off-diagonal entries have variance
 ``sigma^2``, diagonal ones ``2 sigma^2``; the spectrum of ``E`` fills ``[-2 sigma sqrt(d),

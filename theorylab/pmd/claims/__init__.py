@@ -1,4 +1,4 @@
-"""Claims of the policy-mirror-descent family (THEOREMS.md section 3).
+"""Claims of the policy-mirror-descent family (notes on each: docs/claims.md).
 
 Sources: Lan, "Policy mirror descent for reinforcement learning" (Math. Programming 2023, arXiv
 2102.00135) [LAN]; Li, Lan, Zhao, "Homotopic policy mirror descent" (arXiv 2201.09457) [HPMD];
@@ -21,5 +21,5 @@ from . import bpmd, hpmd, pmd, rpmd, spmd
 CLAIMS = pmd.CLAIMS + hpmd.CLAIMS + bpmd.CLAIMS + rpmd.CLAIMS + spmd.CLAIMS
 
 #: float64 on: exact gaps of MDPs are followed down to 1e-10 by linear solves
-FAMILY = Family("pmd", CLAIMS, x64=True,
+FAMILY = Family("pmd", CLAIMS, x64=True, notes=__doc__,
                 description="Policy mirror descent and its homotopic, block, robust and stochastic variants")

@@ -82,9 +82,6 @@ _claims.append(Claim(
     source=f"{BPMD} (abstract: linear convergence; the rate is recalled)",
     tag="unverified",
     bound=Bound("(1 - (1 - gamma)/S)**k*L0", paper=BPMD, theorem="recalled rate", tag="unverified"),
-    # rel 1e-9: evaluating rho^k; abs 1e-11: the regularised reference's accuracy (as in
-    # pmd.regularized_linear). The bootstrap end makes 'passed' mean the CI of E L_k lies under
-    # the bound; a step 10x smaller (the control) decays about 3x slower and crosses it.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=1e-11, min_count=100),
     measure=_bpmd_measure,
     controls=[Control("step_too_small", "the same block PMD with a step 10x smaller",
@@ -93,6 +90,12 @@ _claims.append(Claim(
            "full": {"steps": 1000, "gamma": 0.9, "mu": 0.1, "replicas": 512}},
     seeds={"quick": 16, "full": 128},
     family=NAME,
+    notes=(
+        "rel 1e-9: evaluating rho^k; abs 1e-11: the regularised reference's accuracy (as in "
+        "pmd.regularized_linear). The bootstrap end makes 'passed' mean the CI of E L_k lies "
+        "under the bound; a step 10x smaller (the control) decays about 3x slower and crosses "
+        "it."
+    ),
 ))
 
 
@@ -117,13 +120,9 @@ _claims.append(Claim(
                "removes at least 90% of the potential within 400 iterations with uniform "
                "sampling and with on-policy sampling from a start that covers both classes; "
                "on-policy sampling from a start in one class never visits the other and stalls."),
-    # The abstract says that a necessary and sufficient condition exists, not what it is: the
-    # condition checked here (sampling reaches the support of nu*) is our reading.
     source=f"{BPMD} (abstract: a necessary and sufficient condition for on-policy sampling exists; "
            "which condition is our reading)",
     tag="unverified",
-    # 0.1 is a round 'most of the potential is gone': the uniform rate (1 - 0.01)^400 ~ 0.02
-    # predicts far less; a stalled class keeps its share of L_0 (measured ~0.3-0.6).
     check=LimitCheck(intervals={"uniform_multichain": (0.0, CONVERGED_RATIO),
                                 "on_policy_ergodic_start": (0.0, CONVERGED_RATIO)}, min_count=8),
     measure=_on_policy_measure,
@@ -135,6 +134,12 @@ _claims.append(Claim(
            "full": {"steps": 1000, "gamma": 0.9, "mu": 0.1, "replicas": 1}},
     seeds={"quick": 32, "full": 256},
     family=NAME,
+    notes=(
+        "The abstract says that a necessary and sufficient condition exists, not what it is: "
+        "the condition checked here (sampling reaches the support of nu*) is our reading.\n\n"
+        "0.1 is a round 'most of the potential is gone': the uniform rate (1 - 0.01)^400 ~ "
+        "0.02 predicts far less; a stalled class keeps its share of L_0 (measured ~0.3-0.6)."
+    ),
 ))
 
 

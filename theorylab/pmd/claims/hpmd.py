@@ -48,7 +48,6 @@ _claims.append(Claim(
                "at most log gamma. A consistency check, not a tight one: the abstract gives no "
                "rate, and the measured slope (about -0.31) is three times steeper than the "
                "threshold log gamma = -0.105, so the check shows linear convergence, not its rate."),
-    # The abstract says "linear"; the rate gamma used as the threshold is our prediction.
     source=f"{HPMD} (abstract: linear convergence; the rate gamma is our threshold)",
     tag="expected",
     bound=Bound("gamma**k", paper=HPMD, theorem="abstract (rate gamma is our choice of threshold)",
@@ -61,6 +60,9 @@ _claims.append(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 200, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "The abstract says \"linear\"; the rate gamma used as the threshold is our prediction."
+    ),
 ))
 
 
@@ -103,9 +105,6 @@ _claims.append(Claim(
     source=f"{HPMD} (abstract: local superlinear convergence; the doubly-log rate is our derivation "
            "from the recalled schedule)",
     tag="expected",
-    # Lower-sided: the homotopy's claim is a faster doubly-log rate. The band's edge 1.5|log g|
-    # lies halfway between the derived rate and the nearest competitor's |log g|, fixed before
-    # measuring. Window: the second half of the run, where every planted optimal set is found.
     check=SlopeCheck(predicted=-2 * LOG_G, side="lower", tol=-0.5 * LOG_G, log_x=False,
                      window={"min_points": 10},
                      alternatives={"|log gamma| (steps growing like gamma^-k)": -LOG_G}),
@@ -117,6 +116,12 @@ _claims.append(Claim(
     seeds={"quick": 64, "full": 512},
     figure=figs.superlinear_figure,
     family=NAME,
+    notes=(
+        "Lower-sided: the homotopy's claim is a faster doubly-log rate. The band's edge "
+        "1.5|log g| lies halfway between the derived rate and the nearest competitor's |log "
+        "g|, fixed before measuring. Window: the second half of the run, where every planted "
+        "optimal set is found."
+    ),
 ))
 
 
@@ -149,10 +154,6 @@ _claims.append(Claim(
                "per-state uniform split over optimal actions when it uses the unregularised Q."),
     source=f"{HPMD} (abstract: the last iterate converges to the maximal-entropy optimal policy)",
     tag="abstract",
-    # Rounding floor: ties are exact to ~1e-15 relative, so Q differs across tied actions by
-    # ~1e-14; a step eta_K ~ 2e8 turns that into a logit error ~2e-6 per step, accumulated with
-    # factor gamma/(1-gamma) = 9 to ~2e-5 (measured max 2.4e-5). 1e-3 is 40x that; the control's
-    # arbitrary split is ~0.1 away.
     check=LimitCheck(intervals={"regularized_q_to_max_entropy": (0.0, MAXENT_TOL),
                                 "plain_q_to_uniform_split": (0.0, MAXENT_TOL)}, min_count=8),
     measure=_maxent_measure,
@@ -161,6 +162,12 @@ _claims.append(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "Rounding floor: ties are exact to ~1e-15 relative, so Q differs across tied actions "
+        "by ~1e-14; a step eta_K ~ 2e8 turns that into a logit error ~2e-6 per step, "
+        "accumulated with factor gamma/(1-gamma) = 9 to ~2e-5 (measured max 2.4e-5). 1e-3 is "
+        "40x that; the control's arbitrary split is ~0.1 away."
+    ),
 ))
 
 
@@ -185,9 +192,6 @@ _claims.append(Claim(
     source=f"{HPMD} (abstract: some Bregman divergences converge exactly in finite time; the "
            "Euclidean limit policy is our analogue of the abstract's maximal-entropy limit)",
     tag="abstract",
-    # 1e-3: the measured distance is at most ~1e-5 (rounding of the tied Q values times steps
-    # ~1e9); Euclidean PMD without the homotopy stops at an arbitrary optimal policy, measured
-    # 0.02-0.12 away. Exactness alone does not separate them: both reach zero mass in finite time.
     check=LimitCheck(intervals={"first_exact_iteration": (0.0, 100.0),
                                 "distance_to_limit_policy": (0.0, LIMIT_TOL)}, min_count=8),
     measure=_exact_measure,
@@ -197,6 +201,12 @@ _claims.append(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "1e-3: the measured distance is at most ~1e-5 (rounding of the tied Q values times "
+        "steps ~1e9); Euclidean PMD without the homotopy stops at an arbitrary optimal "
+        "policy, measured 0.02-0.12 away. Exactness alone does not separate them: both reach "
+        "zero mass in finite time."
+    ),
 ))
 
 

@@ -68,10 +68,6 @@ _claims.append(Claim(
     tag="literature",
     bound=Bound("gamma**k*(g0 + c0/(1-gamma)**2)", paper=JPR, theorem="exact PMD, adaptive steps",
                 tag="literature"),
-    # rel 1e-9: float64 room for evaluating gamma^k; abs: the rounding of an exact value gap at
-    # gamma = 0.99 (_value_slack, 4e-11). Lower side: 1/4 and k <= 8 were fixed from one
-    # exploratory run on the chain (gap/bound 0.69, 0.62, 0.44 at k = 1, 5, 10; the wave reaches
-    # the far end near k = 12 from the uniform start, after which the gap is 0).
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.99), min_count=100),
     measure=_johnson_measure,
     controls=[Control("constant_step", "a constant step eta = 1: the same PMD without the "
@@ -82,6 +78,13 @@ _claims.append(Claim(
     seeds={"quick": 64, "full": 512},
     figure=figs.gap_curves_figure,
     family=NAME,
+    notes=(
+        "rel 1e-9: float64 room for evaluating gamma^k; abs: the rounding of an exact value "
+        "gap at gamma = 0.99 (_value_slack, 4e-11). Lower side: 1/4 and k <= 8 were fixed "
+        "from one exploratory run on the chain (gap/bound 0.69, 0.62, 0.44 at k = 1, 5, 10; "
+        "the wave reaches the far end near k = 12 from the uniform start, after which the gap "
+        "is 0)."
+    ),
 ))
 
 
@@ -118,8 +121,6 @@ _claims.append(Claim(
     source=f"{LAN}, Theorem 1 (recalled); recursion derived in proofs_check/pmd.py",
     tag="unverified",
     bound=Bound("gamma**k*L0", paper=LAN, theorem="Theorem 1 (recalled)", tag="unverified"),
-    # abs 1e-11: the reference policy comes from soft policy iteration stopped at a 1e-13 change
-    # in V (value error <= 1e-12 at gamma = 0.9) plus the solve's rounding (~4e-14); 10x that.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=1e-11, min_count=100),
     measure=_regularized_measure,
     controls=[Control("step_too_small", "a step 10x smaller than (1-gamma)/(gamma mu) contracts "
@@ -129,6 +130,11 @@ _claims.append(Claim(
            "full": {"steps": 300, "gamma": 0.9, "mus": (0.01, 0.1, 1.0)}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "abs 1e-11: the reference policy comes from soft policy iteration stopped at a 1e-13 "
+        "change in V (value error <= 1e-12 at gamma = 0.9) plus the solve's rounding "
+        "(~4e-14); 10x that."
+    ),
 ))
 
 
@@ -172,9 +178,6 @@ _claims.append(Claim(
     tag="derived",
     bound=Bound("gamma**k*(g0 + D0/(gamma*eta0))", paper=XIAO,
                 theorem="linear rate with eta_k+1 >= eta_k / gamma; constant derived", tag="derived"),
-    # abs: _value_slack(0.9) for the rounding of an exact gap; rel 1e-9 for evaluating gamma^k.
-    # The envelope is tight at k = 1 (measured worst ratio ~0.63) and loosens later, as a
-    # worst-case envelope must on random instances.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.9), min_count=100),
     measure=_geometric_measure,
     controls=[Control("constant_step", "a constant step eta = 1 (Xiao's sublinear regime): the "
@@ -183,6 +186,11 @@ _claims.append(Claim(
     sizes={"quick": {"steps": 100, "gamma": 0.9}, "full": {"steps": 100, "gamma": 0.9}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "abs: _value_slack(0.9) for the rounding of an exact gap; rel 1e-9 for evaluating "
+        "gamma^k. The envelope is tight at k = 1 (measured worst ratio ~0.63) and loosens "
+        "later, as a worst-case envelope must on random instances."
+    ),
 ))
 
 
@@ -213,7 +221,6 @@ _claims.append(Claim(
     tag="derived",
     bound=Bound("(gamma*g0 + D0/eta)/((1-gamma)*k)", paper=LAN,
                 theorem="derived: three-point lemma + performance difference", tag="derived"),
-    # abs: _value_slack(0.9) for the rounding of an exact gap; rel 1e-9 for evaluating the bound.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=_value_slack(0.9), min_count=100),
     measure=_constant_measure,
     controls=[Control("decaying_step", "steps eta/(k+1) (sum growing like log k) against the "
@@ -222,6 +229,10 @@ _claims.append(Claim(
            "full": {"steps": 300, "gamma": 0.9, "etas": (0.1, 1.0)}},
     seeds={"quick": 64, "full": 512},
     family=NAME,
+    notes=(
+        "abs: _value_slack(0.9) for the rounding of an exact gap; rel 1e-9 for evaluating the "
+        "bound."
+    ),
 ))
 
 

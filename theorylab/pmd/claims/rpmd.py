@@ -35,10 +35,8 @@ _claims.append(Claim(
     statement=("For (s, a)-rectangular l1 and KL balls (radius 0.2) around Garnet kernels, "
                "||T^pi V - T^pi U||_inf <= gamma ||V - U||_inf for random policies and random "
                "value pairs, with equality approached by shifted pairs U = V + t."),
-    source="Iyengar 2005; Nilim and El Ghaoui 2005 (THEOREMS.md section 3)",
+    source="Iyengar 2005; Nilim and El Ghaoui 2005 (robust Bellman operators on rectangular sets)",
     tag="literature",
-    # rel 1e-9: the KL inner maximum is found by 100 bisection steps on log lambda (to machine
-    # precision); values are O(1/(1-gamma)), so rounding is ~1e-13 absolute: abs 1e-10.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=1e-10, min_count=100),
     measure=_contraction_measure,
     controls=[Control("modulus_gamma_squared", "a modulus gamma^2 < gamma (the modulus is tight)",
@@ -47,6 +45,11 @@ _claims.append(Claim(
            "full": {"pairs": 256, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
     family=NAME,
+    notes=(
+        "rel 1e-9: the KL inner maximum is found by 100 bisection steps on log lambda (to "
+        "machine precision); values are O(1/(1-gamma)), so rounding is ~1e-13 absolute: abs "
+        "1e-10."
+    ),
 ))
 
 
@@ -91,11 +94,6 @@ _claims.append(Claim(
     tag="expected",
     bound=Bound("gamma**k*(g0 + D0/(gamma*eta0))", paper=RPMD,
                 theorem="abstract (the envelope is our choice of threshold)", tag="expected"),
-    # abs 1e-9: robust evaluation stops at a 1e-12 change, a value error ~1e-11; 100x that.
-    # One window (k = 1..60) for the claim and the control: on the early window where the claim's
-    # gap is above the floor (k <= 15), a constant step also has a log-slope below log gamma
-    # (measured -0.23), so a slope check there cannot tell them apart; the envelope over the
-    # whole run can.
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=ROBUST_FLOOR, min_count=100),
     measure=_rpmd_envelope_measure,
     controls=[Control("constant_step", "a constant step eta = 1: the same robust PMD without the "
@@ -104,6 +102,13 @@ _claims.append(Claim(
            "full": {"steps": 150, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
     family=NAME,
+    notes=(
+        "abs 1e-9: robust evaluation stops at a 1e-12 change, a value error ~1e-11; 100x "
+        "that. One window (k = 1..60) for the claim and the control: on the early window "
+        "where the claim's gap is above the floor (k <= 15), a constant step also has a "
+        "log-slope below log gamma (measured -0.23), so a slope check there cannot tell them "
+        "apart; the envelope over the whole run can."
+    ),
 ))
 
 
@@ -134,8 +139,6 @@ _claims.append(Claim(
     bound=Bound("(gamma*g0 + D0/eta)/(1-gamma)", paper=RPMD,
                 theorem="abstract rate; constant carried over from the non-robust derivation",
                 tag="unverified"),
-    # The bound is ~8x above the measured worst k gap_k (0.125 of C): loose, but unlike a
-    # slope check it can fail; steps eta/(k+1) (the control) exceed it (measured 1.6 C).
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=60 * ROBUST_FLOOR, min_count=100),
     measure=_rpmd_sublinear_measure,
     controls=[Control("decaying_step", "steps 1/(k+1): the step sum grows like log k",
@@ -144,6 +147,10 @@ _claims.append(Claim(
            "full": {"steps": 150, "gamma": 0.9, "radius": 0.2}},
     seeds={"quick": 16, "full": 128},
     family=NAME,
+    notes=(
+        "The bound is ~8x above the measured worst k gap_k (0.125 of C): loose, but unlike a "
+        "slope check it can fail; steps eta/(k+1) (the control) exceed it (measured 1.6 C)."
+    ),
 ))
 
 

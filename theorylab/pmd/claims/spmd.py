@@ -56,11 +56,6 @@ _claims.append(Claim(
     source=f"{LAN} (abstract: stochastic PMD); the m^(-1/2) is the central limit rate of the estimate",
     tag="expected",
     bound=Bound("m**(-1/2)", paper=LAN, theorem="sampling error of the Q estimate (CLT)", tag="expected"),
-    # Two-sided: the CLT rate is exact for a fixed policy, and the policy barely moves in the
-    # second half. tol 0.05: the smallest m (4 draws from 4 next states) departs from the
-    # Gaussian regime; an exploratory run measured -0.52 (per-instance slopes -0.56..-0.47).
-    # Alternatives: no averaging out (a bias, m^0) and the variance instead of the standard
-    # deviation (m^-1).
     check=SlopeCheck(predicted=-0.5, side="two-sided", tol=0.05,
                      alternatives={"no averaging (m^0)": 0.0, "variance-level (m^-1)": -1.0}),
     measure=_q_error_measure,
@@ -71,6 +66,13 @@ _claims.append(Claim(
            "full": {"steps": 100, "gamma": 0.9, "c0": 1e-3, "samples": (4, 16, 64, 256, 1024, 4096)}},
     seeds={"quick": 32, "full": 256},
     family=NAME,
+    notes=(
+        "Two-sided: the CLT rate is exact for a fixed policy, and the policy barely moves in "
+        "the second half. tol 0.05: the smallest m (4 draws from 4 next states) departs from "
+        "the Gaussian regime; an exploratory run measured -0.52 (per-instance slopes "
+        "-0.56..-0.47). Alternatives: no averaging out (a bias, m^0) and the variance instead "
+        "of the standard deviation (m^-1)."
+    ),
 ))
 
 
