@@ -28,9 +28,9 @@ __all__ = ["assert_passed", "assert_alternatives_excluded", "assert_skipped_with
 def _claim(v: Verdict, claim: Optional[Claim]) -> Claim:
     if claim is not None:
         return claim
-    from .core.verify import _as_claim
+    from .core.verify import resolve_claim
 
-    return _as_claim(v.claim_id)
+    return resolve_claim(v.claim_id)
 
 
 def assert_passed(v: Verdict) -> None:

@@ -121,7 +121,8 @@ def precision_of(claim: Claim):
     return contextlib.nullcontext() if fam is None else x64(fam.x64)
 
 
-def _as_claim(claim) -> Claim:
+def resolve_claim(claim) -> Claim:
+    """A Claim, given itself or its id (one-line ValueError when the id names no one claim)."""
     if isinstance(claim, Claim):
         return claim
     hit = [c for c in select([claim]) if c.id == claim]
@@ -136,7 +137,7 @@ def measure(claim, size: str = "quick", *, control: Optional[str] = None,
     """Run a claim's simulation (or one of its controls', by name) at ``size`` on root seed set
     ``root`` and return the raw :class:`Measurement`, in the family's precision; judge it with
     ``claim.check.evaluate(m)`` (or the control's own check). ``claim``: a Claim or its id."""
-    claim = _as_claim(claim)
+    claim = resolve_claim(claim)
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     fn = claim.measure
@@ -161,7 +162,7 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
     A claim that needs the full size is reported as skipped at quick size, with the reason,
     unless ``force`` (to see at quick size why it needs the full size).
     """
-    claim = _as_claim(claim)
+    claim = resolve_claim(claim)
     with precision_of(claim):
         return _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
                           progress=progress, root=root, force=force)
