@@ -53,6 +53,9 @@ def test_installed_family_is_listed_and_verified_like_a_builtin_one(installed, c
     r = _theorylab(["list"], env)
     assert r.returncode == 0 and "sgd.rate_in_t" in r.stdout and "pmd.constant_step_sublinear" in r.stdout
     assert "[literature]" in r.stdout and not r.stderr.strip()
+    r = _theorylab(["list", "sgd", "-v"], env)
+    assert r.returncode == 0 and r.stdout.split()[0] == "sgd.rate_in_t" and "pmd." not in r.stdout
+    assert "control theta_below_half" in r.stdout and "declared alternatives: t^(-1/2)" in r.stdout
     out = tmp_path / "out"
     r = _theorylab(["verify", "sgd.rate_in_t", "-q", "--out", str(out)], env)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -61,8 +64,14 @@ def test_installed_family_is_listed_and_verified_like_a_builtin_one(installed, c
     assert e["id"] == "sgd.rate_in_t" and e["status"] == "passed" and e["control_rejected"] is True
     assert e["run"]["x64"] is False  # the family declares float32
     assert (out / e["figure"]).exists()
+    r = _theorylab(["calibrate", "sgd", "--roots", "2", "-q", "--out", str(out)], env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    cal = json.loads((out / "calibration.json").read_text())
+    assert "sgd.rate_in_t" in json.dumps(cal)
     r = _theorylab(["report", str(out)], env)
     assert r.returncode == 0 and "sgd.rate_in_t" in Path(r.stdout.strip()).read_text()
+    r = _theorylab(["docs", "sgd"], env)
+    assert r.returncode == 0 and "### `sgd.rate_in_t`" in r.stdout and "Nemirovski" in r.stdout
 
 
 def test_users_suite_pins_a_slope_with_the_plugin(installed, cache, tmp_path):

@@ -79,14 +79,14 @@ def test_measure_runs_in_the_family_precision_and_names_a_bad_control(tmp_path):
 
 
 def test_clear_compiled_forgets_the_programs():
-    def toy(key, static, dynamic):
+    def walk_for_clear(key, static, dynamic):
         return {"x": jax.random.normal(key, (static["n"],)) * dynamic["s"]}
 
     s = sweep.Sweep("test.clear", 3)
-    a = s.run(toy, [({"n": 3}, {"s": 1.0})], seeds=2)[0]
+    a = s.run(walk_for_clear, [({"n": 3}, {"s": 1.0})], seeds=2)[0]
     held = theorylab.clear_compiled()
     assert held["compiled"] >= 1 and not sweep._COMPILED and not sweep._EXECUTABLES
-    b = sweep.Sweep("test.clear", 3).run(toy, [({"n": 3}, {"s": 1.0})], seeds=2)[0]
+    b = sweep.Sweep("test.clear", 3).run(walk_for_clear, [({"n": 3}, {"s": 1.0})], seeds=2)[0]
     assert (a["x"] == b["x"]).all()  # recompiled, same numbers
 
 

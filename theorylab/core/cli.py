@@ -51,10 +51,10 @@ def _warn_broken_families() -> None:
 
 
 def _cmd_list(args) -> int:
-    from .claims import all_claims
+    from .claims import select
 
     _warn_broken_families()
-    claims = all_claims()
+    claims = select(args.claims)
     if not claims:
         print("no claims: no family could be loaded")
         return 0
@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="theorylab", description="Theorems about learning algorithms as checks.")
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
     pl = sub.add_parser("list", help="list the claims with source and provenance tag")
+    pl.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
     pl.add_argument("-v", "--verbose", action="store_true", help="print each statement too")
     pv = sub.add_parser("verify", help="run claims and print verdicts")
     pv.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
