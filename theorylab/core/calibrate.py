@@ -17,6 +17,7 @@ resumes from it; the cell cache makes repeated cells free.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -108,19 +109,43 @@ def _load(path: Path, meta: dict) -> tuple[dict, dict]:
             claims)
 
 
+@dataclasses.dataclass(frozen=True)
+class RootTask:
+    """One (claim, root) of a calibration, as plain data an executor can ship to a worker."""
+
+    claim_id: str
+    root: int
+    size: str
+    seeds: Optional[int]
+    cache_dir: Optional[str]
+    force: bool
+    progress: Optional[bool] = False
+
+
+def run_root(task: RootTask) -> dict:
+    """Run one claim on one root (in whichever process the executor chose): its record."""
+    from .verify import resolve_claim, run_claim
+
+    v = run_claim(resolve_claim(task.claim_id), task.size, seeds=task.seeds,
+                  cache_dir=task.cache_dir, progress=task.progress, root=task.root, force=task.force)
+    return record(v)
+
+
 def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
               seeds: Optional[int] = None, out_dir=None, cache_dir=None,
               echo=None, progress: Optional[bool] = False, first_root: int = 1,
-              force: bool = False) -> dict:
+              force: bool = False, executor=None) -> dict:
     """Run the selected claims on roots ``first_root .. first_root + roots - 1`` and summarise.
 
     Writes ``out_dir/calibration.json`` after each (claim, root) when ``out_dir`` is given and
-    resumes from it. Claims of the file that are not selected are kept as they are, so one
+    resumes from it. Each (claim, root) is one task for ``executor`` (in this process by
+    default; on a Dask cluster the roots run in parallel, each in one worker, and are written
+    as they finish). Claims of the file that are not selected are kept as they are, so one
     file can be filled family by family. Returns the calibration document.
     """
     from theorylab import __version__
 
-    from .verify import check_out_dir, run_claim
+    from .verify import check_out_dir
 
     if isinstance(roots, bool) or not isinstance(roots, int) or roots < 1:
         raise ValueError(f"--roots: must be a positive integer, got {roots!r}")
@@ -157,20 +182,25 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
 
     total = len(claims) * roots
     done = sum(r in runs.get(c.id, {}) for c in claims for r in wanted)
-    for claim in claims:
-        have = runs.setdefault(claim.id, {})
-        for r in wanted:
-            if r in have:
-                continue
-            v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, progress=progress, root=r,
-                          force=force)
-            have[r] = {**record(v), "code": codes[claim.id]}
-            done += 1
-            write()
-            if echo:
-                echo(f"[{done}/{total}] {claim.id} root {r}: {v.status}"
-                     + "".join(f"; {c.name} {'rejected' if c.rejected else c.outcome}" for c in v.controls)
-                     + f" ({v.wall_s:.1f}s)")
+    pending = [RootTask(c.id, r, size, seeds, None if cache_dir is None else str(Path(cache_dir).resolve()),
+                        force, progress)
+               for c in claims for r in wanted if r not in runs.setdefault(c.id, {})]
+
+    def finished(k: int, rec: dict) -> None:
+        nonlocal done
+        t = pending[k]
+        runs[t.claim_id][t.root] = {**rec, "code": codes[t.claim_id]}
+        done += 1
+        write()
+        if echo:
+            echo(f"[{done}/{total}] {t.claim_id} root {t.root}: {rec['status']}"
+                 + "".join(f"; {name} {'rejected' if c['rejected'] else c['outcome']}"
+                           for name, c in rec.get("controls", {}).items())
+                 + f" ({rec.get('wall_s', 0.0):.1f}s)")
+
+    from .executors import InProcessExecutor
+
+    (executor or InProcessExecutor()).run(run_root, pending, finished)
     write()
     return doc
 

@@ -87,16 +87,19 @@ def _cmd_verify(args) -> int:
     from .claims import select
     from .verify import check_out_dir, default_cache_dir, evidence, table, verify
 
+    from .executors import make_executor
+
     _warn_broken_families()
     select(args.claims)  # validate names before anything compiles
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
-    verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
-                      cache_dir=None if args.no_cache else cache, pdf=args.pdf,
-                      progress=not args.quiet, root=args.root,
-                      force=args.run_full_only,
-                      echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    with make_executor(args.executor, args.scheduler, args.workers) as ex:
+        verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
+                          cache_dir=None if args.no_cache else cache, pdf=args.pdf,
+                          progress=not args.quiet, root=args.root,
+                          force=args.run_full_only, executor=ex,
+                          echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(verdicts))
     for v in verdicts:
         print(f"\n{v.claim_id} [{v.status}] {v.sentence}")
@@ -127,12 +130,27 @@ def _cmd_calibrate(args) -> int:
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
-    doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
-                    cache_dir=None if args.no_cache else cache, force=args.run_full_only,
-                    echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    from .executors import make_executor
+
+    with make_executor(args.executor, args.scheduler, args.workers) as ex:
+        doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
+                        cache_dir=None if args.no_cache else cache, force=args.run_full_only,
+                        executor=ex, echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(doc))
     if out is not None:
         print(f"\ncalibration: {out / 'calibration.json'}")
+    return 0
+
+
+def _cmd_cache(args) -> int:
+    from .cache import clear, info
+    from .verify import default_cache_dir
+
+    root = default_cache_dir()
+    if args.action == "info":
+        print(info(root))
+        return 0
+    print(clear(root, args.family))
     return 0
 
 
@@ -184,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--root", type=_positive_int("--root", least=0), default=0,
                     help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pv.add_argument("--executor", default="in-process", choices=["in-process", "dask"],
+                    help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
+    pv.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="with --executor dask: join this scheduler (default: start a local cluster)")
+    pv.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
     pv.add_argument("--run-full-only", action="store_true",
                     help="also run claims that would be skipped: at quick size those that need the full "
                     "size (to see why), at full size on a CPU those that need a GPU")
@@ -197,8 +221,18 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--out", default=None, help="folder for calibration.json (resumed from)")
     pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pc.add_argument("--executor", default="in-process", choices=["in-process", "dask"],
+                    help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
+    pc.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="with --executor dask: join this scheduler (default: start a local cluster)")
+    pc.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
     pc.add_argument("--run-full-only", action="store_true",
                     help="also run, at quick size, claims that need the full size (to see why)")
+    pk = sub.add_parser("cache", help="the cell cache: where it is, how big, clear it")
+    pk.add_argument("action", choices=["info", "clear"])
+    pk.add_argument("family", nargs="?", default=None,
+                    help="clear only this family's cells (default: every cell and compiled program)")
     pd = sub.add_parser("docs", help="Markdown notes on every claim, generated from the claims")
     pd.add_argument("families", nargs="*", help="family names (default: every loaded family)")
     pd.add_argument("--results", default=None, help="a results.json whose verdicts to quote")
@@ -216,7 +250,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
-                "report": _cmd_report, "docs": _cmd_docs}[args.cmd](args)
+                "report": _cmd_report, "docs": _cmd_docs, "cache": _cmd_cache}[args.cmd](args)
     except ValueError as e:
         sys.stderr.write(f"theorylab: error: {e}\n")
         return 2

@@ -93,7 +93,7 @@ def code_fingerprint(package: Optional[str] = None) -> str:
             continue
         h.update(str(rel).encode())
         h.update(f.read_bytes())
-    if package and not package.startswith("theorylab"):
+    if package and package.split(".")[0] != "theorylab":
         for f in _package_files(package):
             h.update(f"{package}/{f.name}".encode())
             h.update(f.read_bytes())

@@ -9,9 +9,12 @@ A *simulation* is a pure function ``simulate(key, static, dynamic) -> dict[str, 
 
 A :class:`Cell` is one ``(static, dynamic)`` pair with a number of seeds. The sweep vmaps the
 simulation over seed keys (in chunks of at most ``chunk`` seeds, padded so every chunk has one
-shape), caches each finished cell on disk (keyed by claim, simulation, configuration, seeds and
-package version), and reports progress on stderr. Cells are plain data and independent, so
-``executor`` can hand them elsewhere; the default runs them in this process.
+shape), caches each finished cell on disk (keyed by claim, simulation, configuration, seeds,
+package version and a fingerprint of the code that computes it: theorylab's core and the
+simulation's package), and reports progress on stderr. Cache hits are resolved first; the
+missing cells are plain data (:class:`CellTask`) handed to ``executor``
+(:mod:`theorylab.core.executors`): in this process by default, or on a Dask cluster. A cell
+that fails is never cached.
 
 Seed ``i`` of a cell always gets ``fold_in(stream_key, i)``, so chunking and caching never
 change the numbers, and cells of one stream share their draws (paired comparisons).
@@ -31,6 +34,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
+from .executors import InProcessExecutor
 from .results import code_fingerprint, code_package, load_arrays, save_arrays
 
 Simulation = Callable[[Any, Mapping[str, Any], Mapping[str, Any]], Mapping[str, Any]]
@@ -103,11 +107,32 @@ class Cell:
                                   zlib.crc32(self.stream.encode()) & 0x7FFFFFFF)
 
 
-class InProcessExecutor:
-    """Runs cells one after another in this process (the default)."""
+@dataclasses.dataclass(frozen=True)
+class CellTask:
+    """Everything one cell needs, as plain picklable data: what an executor ships to a worker.
+    ``path``: where the finished cell is written (None: not cached); ``x64``: the precision
+    the claim runs in (switched on in the worker for the task)."""
 
-    def map(self, fn: Callable, items: Sequence) -> list:
-        return [fn(item) for item in items]
+    sim: Any
+    cell: Cell
+    chunk: Optional[int]
+    threads: int
+    path: Optional[str]
+    x64: bool
+
+
+def run_task(task: CellTask) -> tuple[dict, float]:
+    """Run one cell (on whichever process the executor chose) and write it to the cache; returns
+    its arrays and its wall time. A cell that raises is never written, so it is never cached."""
+    from .precision import x64
+
+    t0 = time.perf_counter()
+    with x64(task.x64):
+        out = run_cell(task.sim, task.cell, task.chunk, task.threads)
+    wall = time.perf_counter() - t0
+    if task.path is not None:
+        save_arrays(task.path, out)
+    return out, wall
 
 
 def _duration(s: float) -> str:
@@ -215,11 +240,21 @@ def clear_compiled() -> dict:
     return held
 
 
-def _compiled(sim: Simulation, static_frozen):
-    """jit(vmap over seed keys) of ``sim`` for one static config, built once."""
+def _mesh_shardings(ndev: int):
+    """(seed-axis sharding, replicated sharding) over the first ``ndev`` local devices."""
+    import jax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(jax.local_devices()[:ndev]), ("seeds",))
+    return NamedSharding(mesh, PartitionSpec("seeds")), NamedSharding(mesh, PartitionSpec())
+
+
+def _compiled(sim: Simulation, static_frozen, ndev: int = 1):
+    """jit(vmap over seed keys) of ``sim`` for one static config, built once; with ``ndev`` > 1
+    the seed axis (keys in, every output out) is sharded over that many devices."""
     import jax
 
-    k = (sim, static_frozen)
+    k = (sim, static_frozen, ndev)
     if k not in _COMPILED:
         static = dict(static_frozen)
         name = getattr(sim, "__qualname__", repr(sim))
@@ -231,20 +266,43 @@ def _compiled(sim: Simulation, static_frozen):
             TRACE_COUNTS[(name, static_frozen)] += 1  # runs at trace time only
             return jax.vmap(one, in_axes=(0, None))(keys, dynamic)
 
-        _COMPILED[k] = jax.jit(batched)
+        if ndev > 1:
+            seeds, rep = _mesh_shardings(ndev)
+            _COMPILED[k] = jax.jit(batched, in_shardings=(seeds, rep), out_shardings=seeds)
+        else:
+            _COMPILED[k] = jax.jit(batched)
     return _COMPILED[k]
 
 
-def _executable(sim: Simulation, static_frozen, keys, dyn):
+def _executable(sim: Simulation, static_frozen, keys, dyn, ndev: int = 1):
     """The compiled program for one static config and one chunk shape (ahead of time, so that
     several threads can run it at once without each tracing it)."""
     import jax
 
-    sig = (sim, static_frozen, bool(jax.config.jax_enable_x64), keys.shape, str(keys.dtype),
+    sig = (sim, static_frozen, bool(jax.config.jax_enable_x64), ndev, keys.shape, str(keys.dtype),
            tuple((k, v.shape, str(v.dtype)) for k, v in sorted(dyn.items())))
     if sig not in _EXECUTABLES:
-        _EXECUTABLES[sig] = _compiled(sim, static_frozen).lower(keys, dyn).compile()
+        _EXECUTABLES[sig] = _compiled(sim, static_frozen, ndev).lower(keys, dyn).compile()
     return _EXECUTABLES[sig]
+
+
+def seed_devices(sim: Simulation) -> int:
+    """Over how many devices a cell's seed axis is sharded: every local device of the default
+    backend when there are several (several GPUs; or CPU devices forced with
+    ``XLA_FLAGS=--xla_force_host_platform_device_count=N``), else 1. On the CPU only a simulation
+    that declares ``parallel_seeds`` (no LAPACK call in its program: concurrent LAPACK calls can
+    deadlock the CPU runtime) is sharded; the others run on one device, as before.
+    ``THEORYLAB_SHARD=0`` turns sharding off. The numbers do not change: seed ``i`` keeps its key."""
+    import os
+
+    import jax
+
+    if os.environ.get("THEORYLAB_SHARD", "1") == "0":
+        return 1
+    n = len(jax.local_devices())
+    if n < 2 or (jax.default_backend() == "cpu" and not getattr(sim, "parallel_seeds", False)):
+        return 1
+    return n
 
 
 def _finisher(sim: Simulation, static_frozen):
@@ -296,13 +354,22 @@ def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, A
     """
     import jax.numpy as jnp
 
+    import jax
+
     n = int(keys.shape[0])
     if n < 1:
         raise ValueError(f"seeds: must be at least 1, got {n}")
+    ndev = seed_devices(sim)
     threads = threads if getattr(sim, "parallel_seeds", False) else 1
     if threads > 1 and not chunk:
         chunk = -(-n // threads)
     chunk = n if not chunk or chunk >= n else int(chunk)
+    if ndev > 1:
+        # the chunks stay those of a threaded run (so the finish stage sees the same batches),
+        # each split evenly over the devices (padded like the last chunk); the devices, not
+        # threads, now run the seeds in parallel
+        chunk = -(-chunk // ndev) * ndev
+        threads = 1
     frozen = _freeze(static)
     dyn = _to_device(dynamic)
     parts = []
@@ -312,10 +379,15 @@ def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, A
         if pad:  # keep one shape: pad with repeats, drop them after
             kb = jnp.concatenate([kb, jnp.repeat(kb[-1:], pad, axis=0)])
         parts.append((kb, pad))
-    exe = _executable(sim, frozen, parts[0][0], dyn)
+    dyn_in = dyn
+    if ndev > 1:
+        seeds_s, rep = _mesh_shardings(ndev)
+        dyn_in = jax.device_put(dyn, rep)
+        parts = [(jax.device_put(kb, seeds_s), pad) for kb, pad in parts]
+    exe = _executable(sim, frozen, parts[0][0], dyn_in, ndev)
 
     def stage(part):
-        out = exe(part[0], dyn)
+        out = exe(part[0], dyn_in)
         if not isinstance(out, Mapping):
             raise TypeError(f"simulation {getattr(sim, '__qualname__', sim)}: must return a dict of arrays")
         return {k: v.block_until_ready() for k, v in out.items()}
@@ -331,6 +403,8 @@ def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, A
     outs = []
     for (kb, pad), out in zip(parts, stage_outs):
         if finish is not None:
+            if ndev > 1:  # the finish stage (LAPACK) runs unsharded, on one device
+                kb, out = np.asarray(kb), {k: np.asarray(v) for k, v in out.items()}
             out = _finisher(sim, frozen)(kb, dyn, out)
         outs.append({k: np.asarray(v)[: chunk - pad] for k, v in out.items()})
     return {k: np.concatenate([o[k] for o in outs]) for k in outs[0]}
@@ -356,7 +430,7 @@ class Sweep:
     root_seed: int
     cache_dir: Optional[Path] = None
     chunk: Optional[int] = None
-    executor: Any = dataclasses.field(default_factory=InProcessExecutor)
+    executor: Any = dataclasses.field(default_factory=lambda: InProcessExecutor())
     progress: Optional[bool] = None
     stats: Counter = dataclasses.field(default_factory=Counter)
     wall: dict = dataclasses.field(default_factory=dict)
@@ -401,40 +475,50 @@ class Sweep:
                           stream or name))
         prog = Progress(f"{self.claim_id} [{name}]", len(cells), self.progress)
 
-        def work(cell: Cell):
-            digest = cell.digest(version)
+        # hits first (the in-memory memo of shared sweeps, then the disk cache), so only
+        # missing cells are dispatched
+        results: list = [None] * len(cells)
+        digests = [c.digest(version) for c in cells]
+        todo = []
+        for i, (cell, digest) in enumerate(zip(cells, digests)):
             if self.memo and digest in _MEMO:
                 self.stats["memo_hits"] += 1
                 prog.step("(shared)")
-                return _MEMO[digest]
-            out = _work(cell)
-            if self.memo:
-                _MEMO[digest] = out
-            return out
+                results[i] = _MEMO[digest]
+                continue
+            path = None if self.cache_dir is None else Path(self.cache_dir) / f"{digest}.npz"
+            if path is not None and path.exists():
+                try:
+                    results[i] = load_arrays(path)
+                    self.stats["cache_hits"] += 1
+                    prog.step("(cached)")
+                    continue
+                except (OSError, ValueError):
+                    pass  # unreadable: recompute and overwrite
+            todo.append(i)
+        if not todo:
+            prog.close()
+            return results
+        import jax
 
-        def _work(cell: Cell):
-            path = None
-            if self.cache_dir is not None:
-                path = Path(self.cache_dir) / f"{cell.digest(version)}.npz"
-                if path.exists():
-                    try:
-                        out = load_arrays(path)
-                        self.stats["cache_hits"] += 1
-                        prog.step("(cached)")
-                        return out
-                    except (OSError, ValueError):
-                        pass  # unreadable: recompute and overwrite
-            t0 = time.perf_counter()
-            threads = self.threads if self.threads is not None else default_threads()
-            out = run_cell(sim, cell, self.chunk, threads)
-            wall = self.wall[cell.digest(version)] = time.perf_counter() - t0
+        threads = self.threads if self.threads is not None else default_threads()
+        tasks = [CellTask(sim, cells[i], self.chunk, threads,
+                          None if self.cache_dir is None else str(Path(self.cache_dir) / f"{digests[i]}.npz"),
+                          bool(jax.config.jax_enable_x64)) for i in todo]
+
+        def done(k: int, result) -> None:
+            out, wall = result
+            i = todo[k]
+            results[i] = out
+            self.wall[digests[i]] = wall
             self.stats["computed"] += 1
-            if path is not None:
-                save_arrays(path, out)
+            if self.memo:
+                _MEMO[digests[i]] = out
             prog.step(computed_s=wall)
-            return out
 
         try:
-            return self.executor.map(work, cells)
+            self.executor.run(run_task, tasks, done)
         finally:
             prog.close()
+        return results
+

@@ -21,14 +21,14 @@ def default_cache_dir() -> Path:
 
 
 def context(claim: Claim, size: str = "quick", seeds: Optional[int] = None, cache_dir=None,
-            progress: Optional[bool] = False, root: int = 0) -> Context:
+            progress: Optional[bool] = False, root: int = 0, executor=None) -> Context:
     """What ``claim.measure`` receives at ``size`` on root seed set ``root`` (cells cached under
-    ``cache_dir`` when given). Tests and scripts use it to re-measure a claim."""
+    ``cache_dir`` when given, computed by ``executor``: in this process by default)."""
     n = claim.seeds[size] if seeds is None else seeds
     seed = claim.seed(root)
     sweep = Sweep(claim.id, seed,
-                  cache_dir=None if cache_dir is None else Path(cache_dir) / "cells" / claim.id,
-                  progress=progress, root=root)
+                  cache_dir=None if cache_dir is None else Path(cache_dir).resolve() / "cells" / claim.id,
+                  progress=progress, root=root, **({} if executor is None else {"executor": executor}))
     return Context(claim.id, size, n, dict(claim.sizes[size]), seed, sweep, root)
 
 
@@ -133,7 +133,7 @@ def resolve_claim(claim) -> Claim:
 
 def measure(claim, size: str = "quick", *, control: Optional[str] = None,
             seeds: Optional[int] = None, root: int = 0, cache_dir=None,
-            progress: Optional[bool] = False) -> Measurement:
+            progress: Optional[bool] = False, executor=None) -> Measurement:
     """Run a claim's simulation (or one of its controls', by name) at ``size`` on root seed set
     ``root`` and return the raw :class:`Measurement`, in the family's precision; judge it with
     ``claim.check.evaluate(m)`` (or the control's own check). ``claim``: a Claim or its id."""
@@ -141,7 +141,7 @@ def measure(claim, size: str = "quick", *, control: Optional[str] = None,
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     fn = claim.measure
-    ctx = context(claim, size, seeds, cache_dir, progress, root)
+    ctx = context(claim, size, seeds, cache_dir, progress, root, executor)
     if control is not None:
         hit = [c for c in claim.controls if c.name == control]
         if not hit:
@@ -155,7 +155,8 @@ def measure(claim, size: str = "quick", *, control: Optional[str] = None,
 
 def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
               cache_dir=None, out_dir=None, pdf: bool = False,
-              progress: Optional[bool] = None, root: int = 0, force: bool = False) -> Verdict:
+              progress: Optional[bool] = None, root: int = 0, force: bool = False,
+              executor=None) -> Verdict:
     """Run one claim and its controls at ``size`` on root seed set ``root``, in the precision
     its family declares (restored afterwards). Never raises for a simulation's outcome.
 
@@ -165,11 +166,11 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
     claim = resolve_claim(claim)
     with precision_of(claim):
         return _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
-                          progress=progress, root=root, force=force)
+                          progress=progress, root=root, force=force, executor=executor)
 
 
 def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progress, root,
-               force) -> Verdict:
+               force, executor) -> Verdict:
     if size not in SIZES:
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     if seeds is not None and seeds < 1:
@@ -179,7 +180,7 @@ def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progr
     if why:
         return Verdict(claim.id, kind, "skipped", sentence=why, root=root)
     t0 = time.perf_counter()
-    ctx = context(claim, size, seeds, cache_dir, progress, root)
+    ctx = context(claim, size, seeds, cache_dir, progress, root, executor)
     try:
         m = claim.measure(ctx)
         r = claim.check.evaluate(m)
@@ -189,7 +190,7 @@ def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progr
                        info={"traceback": tb}, wall_s=time.perf_counter() - t0, root=root)
     controls = []
     for c in claim.controls:
-        cctx = context(claim, size, seeds, cache_dir, progress, root)
+        cctx = context(claim, size, seeds, cache_dir, progress, root, executor)
         cctx.sweep.claim_id = f"{claim.id}/{c.name}"
         try:
             cm = c.measure(cctx)
@@ -219,7 +220,7 @@ def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progr
 
 def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optional[int] = None,
            out_dir=None, cache_dir=None, pdf: bool = False, progress: Optional[bool] = None,
-           echo=None, root: int = 0, force: bool = False) -> list[Verdict]:
+           echo=None, root: int = 0, force: bool = False, executor=None) -> list[Verdict]:
     """Run the selected claims (all when empty) on root seed set ``root``. Writes
     ``out_dir/results.json`` after each claim (atomically), so an interrupted run keeps what it
     finished; a rerun recomputes only the cells that are not cached.
@@ -245,7 +246,7 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
             echo(f"[{i}/{len(claims)}] {'skipping' if skip else 'running'} {claim.id}"
                  f"{' (' + skip.split(':')[0] + ')' if skip else ' ...'}")
         v = run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
-                      progress=progress, root=root, force=force)
+                      progress=progress, root=root, force=force, executor=executor)
         verdicts.append(v)
         runs[claim.id] = run_record(prov, claim)
         if echo and not skip:
