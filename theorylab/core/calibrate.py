@@ -161,7 +161,10 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
     for c in claims:  # runs of this claim made by other code are not evidence about this code
         runs[c.id] = {r: x for r, x in runs.get(c.id, {}).items() if x.get("code") == codes[c.id]}
     selected = {c.id for c in claims}
-    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors))
+    from .executors import describe
+
+    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors),
+                      executor=describe(executor))
     t_start = time.perf_counter()
     doc: dict = {}
 
@@ -185,6 +188,10 @@ def calibrate(selectors: Sequence[str], roots: int, *, size: str = "quick",
     pending = [RootTask(c.id, r, size, seeds, None if cache_dir is None else str(Path(cache_dir).resolve()),
                         force, progress)
                for c in claims for r in wanted if r not in runs.setdefault(c.id, {})]
+    if executor is not None and getattr(executor, "name", "") != "in-process":
+        # root by root: workers start on different claims, so each program is compiled once
+        # and read by the others from the shared compilation cache
+        pending.sort(key=lambda t: (t.root, t.claim_id))
 
     def finished(k: int, rec: dict) -> None:
         nonlocal done

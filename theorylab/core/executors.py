@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Optional, Sequence
 
-__all__ = ["TasksFailed", "InProcessExecutor", "DaskExecutor", "EXECUTORS", "make_executor"]
+__all__ = ["TasksFailed", "InProcessExecutor", "DaskExecutor", "EXECUTORS", "make_executor", "describe"]
 
 EXECUTORS = ("in-process", "dask")
 
@@ -87,6 +87,19 @@ class DaskExecutor:
         return out
 
 
+def _compile_cache_env() -> dict:
+    """The persistent compilation cache this process uses, as environment variables for worker
+    processes: a program one worker compiled is then read, not compiled again, by the others."""
+    import jax
+
+    d = getattr(jax.config, "jax_compilation_cache_dir", None)
+    if not d:
+        return {}
+    return {"JAX_COMPILATION_CACHE_DIR": str(d),
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS":
+                str(getattr(jax.config, "jax_persistent_cache_min_compile_time_secs", 1.0))}
+
+
 def _dask_missing() -> ValueError:
     return ValueError("--executor dask: needs the dask extra: pip install 'theorylab[dask]' "
                       "(dask and distributed)")
@@ -129,8 +142,14 @@ def make_executor(name: str = "in-process", scheduler: Optional[str] = None,
         import os
 
         n = workers or os.cpu_count() or 1
+        # one core per worker: the worker's seed threads and XLA's own thread pool are held to
+        # one (the chunks, and so the numbers, stay those of an in-process run)
+        flags = os.environ.get("XLA_FLAGS", "")
+        env = {"THEORYLAB_POOL_THREADS": "1",
+               "XLA_FLAGS": f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()}
+        env.update(_compile_cache_env())
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+                               dashboard_address=None, silence_logs=40, env=env)
         client = Client(cluster)
         try:
             yield DaskExecutor(client)
@@ -147,4 +166,6 @@ def describe(executor: Any) -> str:
             return f"dask ({len(info.get('workers', {}))} workers at {info.get('address')})"
         except Exception:
             return "dask"
+    if executor is None:
+        return "in-process"
     return getattr(executor, "name", type(executor).__name__)

@@ -392,10 +392,15 @@ def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, A
             raise TypeError(f"simulation {getattr(sim, '__qualname__', sim)}: must return a dict of arrays")
         return {k: v.block_until_ready() for k, v in out.items()}
 
-    if threads > 1 and len(parts) > 1:
+    # the chunks follow ``threads``; how many run at once can be held lower (a Dask worker that
+    # owns one core sets THEORYLAB_POOL_THREADS=1) without changing a number
+    import os
+
+    pool_n = min(threads, int(os.environ.get("THEORYLAB_POOL_THREADS") or threads))
+    if pool_n > 1 and len(parts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(min(threads, len(parts))) as pool:
+        with ThreadPoolExecutor(min(pool_n, len(parts))) as pool:
             stage_outs = list(pool.map(stage, parts))
     else:
         stage_outs = [stage(p) for p in parts]

@@ -235,7 +235,10 @@ def verify(selectors: Sequence[str] = (), size: str = "quick", *, seeds: Optiona
         raise ValueError(f"size: must be one of {SIZES}, got {size!r}")
     if out_dir is not None:
         check_out_dir(out_dir)
-    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors), root=root)
+    from .executors import describe
+
+    prov = provenance(size=size, seeds_override=seeds, selectors=list(selectors), root=root,
+                      executor=describe(executor))
     kept = [] if out_dir is None else kept_entries(out_dir, prov, {c.id for c in claims})
     verdicts: list[Verdict] = []
     runs: dict = {}
