@@ -106,6 +106,27 @@ def test_verify_and_calibrate_on_dask_give_the_in_process_numbers(tmp_path):
     assert set(res["dask"][1]["rank_one.soft_threshold"]) == {"1", "2"}
 
 
+def test_verify_joins_an_existing_scheduler(tmp_path):
+    """``--scheduler ADDRESS``: the cells run on a cluster started elsewhere (here, by the test),
+    with the in-process numbers."""
+    pytest.importorskip("distributed")
+    import dask
+    from distributed import LocalCluster
+
+    env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                          silence_logs=50) as cluster:
+            r = _cli(["verify", "large_lr.balancing", "-q", "--no-cache", "--out", str(tmp_path / "d"),
+                      "--executor", "dask", "--scheduler", cluster.scheduler_address], env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = _cli(["verify", "large_lr.balancing", "-q", "--no-cache", "--out", str(tmp_path / "i")], env)
+    d, i = (json.loads((tmp_path / x / "results.json").read_text()) for x in ("d", "i"))
+    assert d["claims"][0]["measured"] == i["claims"][0]["measured"]
+    assert d["provenance"]["executor"].startswith("dask (1 workers at tcp://")
+    assert i["provenance"]["executor"] == "in-process"
+
+
 def test_a_dead_worker_loses_only_its_cells_and_a_rerun_computes_only_those(tmp_path):
     pytest.importorskip("distributed")
     import dask

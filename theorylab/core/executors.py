@@ -142,12 +142,11 @@ def make_executor(name: str = "in-process", scheduler: Optional[str] = None,
         import os
 
         n = workers or os.cpu_count() or 1
-        # one core per worker: the worker's seed threads and XLA's own thread pool are held to
-        # one (the chunks, and so the numbers, stay those of an in-process run)
-        flags = os.environ.get("XLA_FLAGS", "")
-        env = {"THEORYLAB_POOL_THREADS": "1",
-               "XLA_FLAGS": f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1".strip()}
-        env.update(_compile_cache_env())
+        # one core per worker: its seed threads run one at a time (the chunks, and so the
+        # numbers, stay those of an in-process run). XLA's own thread pool is left alone:
+        # holding it to one thread (--xla_cpu_multi_thread_eigen=false) changed float32
+        # results in the last bits (rank_one, measured), so the numbers would not be the same
+        env = {"THEORYLAB_POOL_THREADS": "1", **_compile_cache_env()}
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=40, env=env)
         client = Client(cluster)
