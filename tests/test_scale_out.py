@@ -169,6 +169,29 @@ def test_executor_bad_input_is_one_line_and_exit_2(tmp_path):
         r = _cli(["verify", "large_lr.balancing", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], env)
         assert r.returncode == 2 and time.perf_counter() - t0 < 30
         assert r.stderr.strip().splitlines()[-1].startswith("theorylab: error: --scheduler: cannot reach tcp://127.0.0.1:9")
+        # something listens there, but it is not a Dask scheduler: still one line, exit 2
+        import socket
+        import threading
+
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen()
+
+        def answer():
+            for _ in range(4):
+                try:
+                    c, _ = srv.accept()
+                except OSError:
+                    return
+                c.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 64)
+                c.close()
+
+        threading.Thread(target=answer, daemon=True).start()
+        r = _cli(["verify", "large_lr.balancing", "--executor", "dask",
+                  "--scheduler", f"tcp://127.0.0.1:{srv.getsockname()[1]}"], env)
+        srv.close()
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr[-2000:]
+        assert r.stderr.startswith("theorylab: error: --scheduler: ")
     r = _cli(["verify", "large_lr.balancing", "--scheduler", "tcp://127.0.0.1:9"], env)
     assert r.returncode == 2 and "only with --executor dask" in r.stderr
 
@@ -266,3 +289,13 @@ def test_cache_info_and_clear(tmp_path):
     assert _cli(["cache", "clear", "nope"], env).returncode == 2
     r = _cli(["cache", "clear"], env)
     assert r.returncode == 0 and not (tmp_path / "theorylab" / "cells").exists()
+
+
+@pytest.mark.parametrize("var, value, msg", [("THEORYLAB_PROGRESS_INTERVAL", "abc", "expected a number"),
+                                             ("THEORYLAB_THREADS", "0", "must be at least 1"),
+                                             ("THEORYLAB_POOL_THREADS", "two", "expected an integer")])
+def test_bad_environment_is_one_line_before_any_work(tmp_path, var, value, msg):
+    r = _cli(["verify", "large_lr.balancing"], _env(XDG_CACHE_HOME=str(tmp_path), **{var: value}))
+    assert r.returncode == 2 and r.stderr.strip() == f"theorylab: error: {var}: {msg}, got {value!r}"
+    assert not (tmp_path / "theorylab" / "cells").exists()
+

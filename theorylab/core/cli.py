@@ -43,8 +43,12 @@ def _enable_compilation_cache(cache_dir: Path) -> None:
 
 
 def _warn_broken_families() -> None:
-    """One line on stderr per family that could not be loaded; the others carry on."""
+    """One line on stderr per family that could not be loaded; the others carry on. Also checks
+    the environment variables the sweep reads (a bad value: one-line error, exit 2)."""
     from .registry import load
+    from .sweep import check_environment
+
+    check_environment()
 
     for e in load()[1]:
         sys.stderr.write(f"theorylab: warning: {e.line()}\n")

@@ -131,9 +131,12 @@ def make_executor(name: str = "in-process", scheduler: Optional[str] = None,
         if scheduler is not None:
             try:
                 client = Client(scheduler, timeout=f"{timeout}s")
-            except (OSError, TimeoutError, ValueError) as e:
+            except (OSError, TimeoutError) as e:
                 raise ValueError(f"--scheduler: cannot reach {scheduler} within {timeout:g} s "
                                  f"({type(e).__name__})") from None
+            except Exception as e:  # something answered that is not a Dask scheduler
+                raise ValueError(f"--scheduler: {scheduler} is not a Dask scheduler "
+                                 f"({type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''})") from None
             try:
                 yield DaskExecutor(client)
             finally:

@@ -138,6 +138,31 @@ def run_task(task: CellTask) -> tuple[dict, float]:
     return out, wall
 
 
+def _env_number(name: str, default, kind=float, least=0):
+    """A number from the environment variable ``name`` (``default`` when unset), at least
+    ``least``; anything else is a one-line ValueError naming the variable."""
+    import os
+
+    raw = os.environ.get(name, "")
+    if raw.strip() == "":
+        return default
+    try:
+        v = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+    if not v >= least:
+        raise ValueError(f"{name}: must be at least {least}, got {raw!r}")
+    return v
+
+
+def check_environment() -> None:
+    """Parse the environment variables the sweep reads, so a bad value is a one-line error
+    before any work starts (the CLI calls this)."""
+    _env_number("THEORYLAB_PROGRESS_INTERVAL", 10.0, float, 0.0)
+    _env_number("THEORYLAB_THREADS", 1, int, 1)
+    _env_number("THEORYLAB_POOL_THREADS", 1, int, 1)
+
+
 def _duration(s: float) -> str:
     s = int(round(s))
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else (f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s")
@@ -155,7 +180,6 @@ class Progress:
 
     def __init__(self, label: str, total: int, enabled: Optional[bool] = None,
                  interval: Optional[float] = None, stream=None):
-        import os
         import threading
 
         self.label, self.total, self.done, self.computed = label, total, 0, 0
@@ -164,7 +188,7 @@ class Progress:
         self.enabled = tty if enabled is None else bool(enabled)
         self.lines = self.enabled and not tty
         self.interval = float(interval if interval is not None
-                              else os.environ.get("THEORYLAB_PROGRESS_INTERVAL", 10.0))
+                              else _env_number("THEORYLAB_PROGRESS_INTERVAL", 10.0, float, 0.0))
         self.t0 = self.t_cell = self.t_print = time.perf_counter()
         self.compute_s = 0.0
         self._stop = threading.Event()
@@ -326,12 +350,8 @@ def default_threads() -> int:
     an accelerator, where one program already fills the device)."""
     import os
 
-    env = os.environ.get("THEORYLAB_THREADS")
-    if env:
-        n = int(env)
-        if n < 1:
-            raise ValueError(f"THEORYLAB_THREADS: must be a positive integer, got {env!r}")
-        return n
+    if os.environ.get("THEORYLAB_THREADS", "").strip():
+        return _env_number("THEORYLAB_THREADS", 1, int, 1)
     import jax
 
     return (os.cpu_count() or 1) if jax.default_backend() == "cpu" else 1
@@ -396,9 +416,8 @@ def run_keys(sim: Simulation, static: Mapping[str, Any], dynamic: Mapping[str, A
 
     # the chunks follow ``threads``; how many run at once can be held lower (a Dask worker that
     # owns one core sets THEORYLAB_POOL_THREADS=1) without changing a number
-    import os
 
-    pool_n = min(threads, int(os.environ.get("THEORYLAB_POOL_THREADS") or threads))
+    pool_n = min(threads, _env_number("THEORYLAB_POOL_THREADS", threads, int, 1))
     if pool_n > 1 and len(parts) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
