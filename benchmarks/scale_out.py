@@ -2,6 +2,7 @@
 the seeds sharded over 2 forced host devices; the numbers must agree.
 
     python benchmarks/scale_out.py [--select large_lr rank_one ...] [--roots 8] [--workers 2]
+                                   [--out results/scale-out/]
 
 Each way runs ``theorylab calibrate SELECTION --roots R --no-cache`` in a fresh process with an
 empty compilation cache, so all three pay the same compile cost (Dask workers share theirs:
@@ -64,6 +65,8 @@ def main(argv=None) -> int:
                    help="families or claim ids, each timed on its own")
     p.add_argument("--roots", type=int, default=8)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--out", default=None,
+                   help="folder for scale_out.json and scale_out.txt (with provenance)")
     a = p.parse_args(argv)
     if a.roots < 1 or a.workers < 1:
         p.error("--roots and --workers must be at least 1")
@@ -73,11 +76,19 @@ def main(argv=None) -> int:
         p.error("needs the dask extra: pip install 'theorylab[dask]'")
     import jax
 
-    print(f"calibrate over {a.roots} roots, quick size, cells not cached, {os.cpu_count()} CPU cores, "
-          f"jax {jax.__version__}")
+    lines = []
+
+    def say(text=""):
+        print(text, flush=True)
+        lines.append(text)
+
+    say(f"calibrate over {a.roots} roots, quick size, cells not cached, {os.cpu_count()} CPU cores, "
+        f"jax {jax.__version__}")
     ok = True
+    table = {}
     for fam in a.select:
-        print(f"\n{fam}")
+        say()
+        say(fam)
         walls, recs = {}, {}
         for way, (args, env) in WAYS.items():
             args = [s.format(workers=a.workers) for s in args]
@@ -88,8 +99,20 @@ def main(argv=None) -> int:
         for way, w in walls.items():
             same = recs[way] == recs["in-process"]
             ok &= same
-            print(f"  {way:26s} {w:7.1f} s   {base / w:5.2f}x in-process   "
-                  f"numbers {'identical' if same else 'DIFFER'}")
+            say(f"  {way:26s} {w:7.1f} s   {base / w:5.2f}x in-process   "
+                f"numbers {'identical' if same else 'DIFFER'}")
+            table.setdefault(fam, {})[way] = {"wall_s": round(w, 2), "ratio": round(base / w, 3),
+                                              "identical": same}
+    if a.out:
+        from theorylab.core.results import atomic_write_json, atomic_write_text, provenance
+
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "scale_out.json",
+                          {"provenance": provenance(command="python benchmarks/scale_out.py " + " ".join(argv or sys.argv[1:]),
+                                                    roots=a.roots, workers=a.workers),
+                           "results": table})
+        atomic_write_text(out / "scale_out.txt", "\n".join(lines) + "\n")
     return 0 if ok else 1
 
 
