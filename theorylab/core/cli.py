@@ -42,14 +42,14 @@ def _enable_compilation_cache(cache_dir: Path) -> None:
         pass
 
 
-def _warn_broken_families() -> None:
-    """One line on stderr per family that could not be loaded; the others carry on. Also checks
-    the environment variables the sweep reads (a bad value: one-line error, exit 2)."""
+def _preflight() -> None:
+    """Before any work: the environment variables the sweep reads (a bad value is a one-line
+    error, exit 2), then one warning line per family that could not be loaded (the others
+    carry on)."""
     from .registry import load
     from .sweep import check_environment
 
     check_environment()
-
     for e in load()[1]:
         sys.stderr.write(f"theorylab: warning: {e.line()}\n")
 
@@ -57,7 +57,7 @@ def _warn_broken_families() -> None:
 def _cmd_list(args) -> int:
     from .claims import select
 
-    _warn_broken_families()
+    _preflight()
     claims = select(args.claims)
     if not claims:
         print("no claims: no family could be loaded")
@@ -93,7 +93,7 @@ def _cmd_verify(args) -> int:
 
     from .executors import make_executor
 
-    _warn_broken_families()
+    _preflight()
     select(args.claims)  # validate names before anything compiles
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
@@ -129,7 +129,7 @@ def _cmd_calibrate(args) -> int:
     from .claims import select
     from .verify import check_out_dir, default_cache_dir
 
-    _warn_broken_families()
+    _preflight()
     select(args.claims)
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
@@ -190,6 +190,8 @@ def _cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .executors import EXECUTORS
+
     p = _Parser(prog="theorylab", description="Theorems about learning algorithms as checks.")
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
     pl = sub.add_parser("list", help="list the claims with source and provenance tag")
@@ -206,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--root", type=_positive_int("--root", least=0), default=0,
                     help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    pv.add_argument("--executor", default="in-process", choices=["in-process", "dask"],
+    pv.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
                     help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
     pv.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="with --executor dask: join this scheduler (default: start a local cluster)")
@@ -225,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--out", default=None, help="folder for calibration.json (resumed from)")
     pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    pc.add_argument("--executor", default="in-process", choices=["in-process", "dask"],
+    pc.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
                     help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
     pc.add_argument("--scheduler", default=None, metavar="ADDRESS",
                     help="with --executor dask: join this scheduler (default: start a local cluster)")
