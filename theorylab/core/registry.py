@@ -103,11 +103,8 @@ def _resolve(target: str) -> Family:
     obj = importlib.import_module(mod_name)
     for part in (attr or "FAMILY").split("."):
         obj = getattr(obj, part)
-    if not isinstance(obj, Family):
-        if hasattr(obj, "FAMILY"):
-            obj = obj.FAMILY
-        else:
-            raise ValueError(f"{target} is a {type(obj).__name__}, not a theorylab Family")
+    if not isinstance(obj, Family):  # a module (or object) that exports FAMILY
+        obj = getattr(obj, "FAMILY", obj)
     if not isinstance(obj, Family):
         raise ValueError(f"{target} is a {type(obj).__name__}, not a theorylab Family")
     return obj
