@@ -75,17 +75,57 @@ def test_seeds_to_resolve_follows_one_over_sqrt_seeds():
 def test_declared_alternatives_are_excluded_or_not_by_the_ci():
     m = _noisy(-0.5, 0.05, 16)
     near = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1).evaluate(m).measured + 1e-4
-    chk = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1,
-                     alternatives={"parametric": -1.0, "near miss": near})
+    chk = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1, alternatives={"parametric": -1.0})
     r = chk.evaluate(m)
     assert r.passed
-    assert r.alternatives == {"parametric": True, "near miss": False}
+    assert r.alternatives == {"parametric": True}
     assert "distinguishes from parametric" in r.sentence
-    assert "cannot distinguish from near miss" in r.sentence
+    # an alternative inside a two-sided band is a definition error: no CI can pass against it
+    bad = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1, alternatives={"near miss": near})
+    assert bad.definition_errors() and "near miss" in bad.definition_errors()[0]
+    r = bad.evaluate(m)
+    assert r.outcome == "error" and "DEFINITION ERROR" in r.sentence and not r.rejects()
     # per-series alternatives replace the check's own
     m = _noisy(-0.5, 0.05, 16)
     r = chk.evaluate(Measurement(series={"s": Series(m.x, m.y, None, {"flat": 0.0})}))
     assert r.alternatives == {"flat": True}
+
+
+def test_a_pass_needs_every_contradicting_alternative_excluded_and_admitted_ones_are_labelled():
+    m = _noisy(-0.5, 0.3, 4, seed=3)
+    f = SlopeCheck(predicted=-0.5, side="upper", tol=1.0).evaluate(m).fit
+    # an upper band admits a faster rate: not a contradiction, labelled so
+    chk = SlopeCheck(predicted=-0.5, side="upper", tol=1.0, alternatives={"faster": f.slope - 1e-3})
+    r = chk.evaluate(m)
+    assert r.passed and "admits faster" in r.sentence and r.alternatives == {}
+    # an alternative outside the band contradicts the claim: a CI that reaches it cannot pass
+    chk = SlopeCheck(predicted=-0.5, side="upper", tol=0.0, alternatives={"slower": -0.47})
+    r = chk.evaluate(m)
+    assert r.outcome != "passed" and r.alternatives == {"slower": False}
+    assert "cannot distinguish from slower" in r.sentence
+
+
+def test_curvature_is_a_finding_of_its_own():
+    rng = np.random.default_rng(0)
+    x = np.geomspace(10, 1e4, 7)
+    u = np.log(x)
+    # a curved window (the local slope moves from -0.3 to -0.9) and a straight one
+    curved = np.exp(-0.6 * u - 0.3 * ((u - u.mean()) / (u.max() - u.min())) ** 2 * (u.max() - u.min())
+                    + 0.02 * rng.standard_normal((16, 7)))
+    straight = np.exp(-0.6 * u + 0.02 * rng.standard_normal((16, 7)))
+    chk = SlopeCheck(predicted=-0.6, side="two-sided", tol=0.2)
+    r = chk.evaluate(Measurement(x=x, y=straight))
+    assert r.passed and "curvature" in r.sentence
+    r = chk.evaluate(Measurement(x=x, y=curved))
+    assert r.outcome == "inconclusive" and "curved beyond" in r.sentence
+    # a claim that declares the tilt in advance is not held to a straight line
+    assert SlopeCheck(predicted=-0.6, side="two-sided", tol=0.2, max_tilt=1.0).evaluate(
+        Measurement(x=x, y=curved)).passed
+    # an upper band admits a decay that speeds up toward the end, not one that slows down
+    assert SlopeCheck(predicted=-0.4, side="upper", tol=0.1).evaluate(Measurement(x=x, y=curved)).passed
+    slowing = np.exp(np.log(curved) + 0.6 * ((u - u.mean()) / (u.max() - u.min())) ** 2 * (u.max() - u.min()))
+    r = SlopeCheck(predicted=-0.4, side="upper", tol=0.1).evaluate(Measurement(x=x, y=slowing))
+    assert r.outcome == "inconclusive" and "toward a slope outside the band" in r.sentence
 
 
 def test_an_empty_window_is_an_error_never_a_rejection():
@@ -112,12 +152,43 @@ def test_pointwise_and_limit_report_the_fraction_of_violating_instances():
     r = chk.evaluate(Measurement(values={"s": np.full(59, 0.5)}))
     assert r.passed and r.counts["outside"] == 0
     assert 0.05 < r.counts["fraction_ci"][1] < 0.07  # 0 of 59: at most ~6% (Clopper-Pearson)
-    assert "deterministic given the 59" in r.uncertainty
+    assert "0 of 59 independent instances" in r.uncertainty
     r = chk.evaluate(Measurement(values={"s": np.r_[np.full(50, 0.5), 2.0]}))
     assert r.outcome == "failed" and r.counts["outside"] == 1
     # nothing counted is no evidence: an error, which never rejects a control
     r = LimitCheck(intervals={"s": (0, 1)}, min_count=8).evaluate(Measurement(values={"s": np.ones(3) / 2}))
     assert r.outcome == "error" and not r.rejects()
+
+
+def test_instances_are_the_unit_not_entries():
+    # 8 instances x 100 iterations: one instance violating along its whole trajectory is one
+    # violating instance of 8, not 100 of 800 entries
+    v = np.full((8, 100), 0.5)
+    v[3] = 2.0
+    m = Measurement(values={"gap": v}, reference={"gap": np.ones((8, 100))})
+    r = PointwiseCheck().evaluate(m)
+    assert r.counts["outside"] == 1 and r.counts["counted"] == 8 and r.counts["entries"] == 800
+    assert r.outcome == "failed"
+    # two quantities on the same seeds are the same instances
+    m.values["other"] = np.full((8, 100), 0.5)
+    m.reference["other"] = np.ones((8, 100))
+    assert PointwiseCheck().evaluate(m).counts["counted"] == 8
+    # a deterministic chain given once, in a group of its own, counts once
+    m.values["chain"] = np.full((1, 100), 0.5)
+    m.reference["chain"] = np.ones((1, 100))
+    m.instances["chain"] = "chain"
+    assert PointwiseCheck().evaluate(m).counts["counted"] == 9
+    # a declared tolerated rate: 1 of 8 is neither shown above nor below 25%
+    r = PointwiseCheck(tolerated=0.25).evaluate(m)
+    assert r.outcome == "inconclusive" and "tolerated 0.25" in r.sentence
+    # with many instances and a small violating fraction it passes; a large one fails
+    big = np.full((400, 3), 0.5)
+    big[:4] = 2.0
+    r = PointwiseCheck(tolerated=0.05).evaluate(Measurement(values={"q": big}, reference={"q": 1.0}))
+    assert r.outcome == "passed"
+    big[:100] = 2.0
+    r = PointwiseCheck(tolerated=0.05).evaluate(Measurement(values={"q": big}, reference={"q": 1.0}))
+    assert r.outcome == "failed" and r.rejects()
 
 
 def test_slope_check_without_points_is_an_error_not_a_raise():
@@ -164,7 +235,7 @@ def test_registry_selection_and_unknown():
 
 
 def test_claim_needing_full_size_is_skipped_with_reason_at_quick_size():
-    from theorylab.core.claims import Claim
+    from theorylab.core.claims import Claim, Control
     from theorylab.core.verify import run_claim
 
     def never(ctx):  # must not run at quick size
@@ -173,6 +244,7 @@ def test_claim_needing_full_size_is_skipped_with_reason_at_quick_size():
     c = Claim(id="demo.network_rate", title="t", statement="s", source="nowhere", tag="expected",
               check=LimitCheck(intervals={"q": (0, 1)}), measure=never,
               sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8},
+              controls=[Control("c", "d", lambda ctx: never(ctx))],
               needs_full="the network is far from its ERM at quick size")
     v = run_claim(c, "quick")
     assert v.status == "skipped" and "far from its ERM" in v.sentence and not v.passed
@@ -181,7 +253,7 @@ def test_claim_needing_full_size_is_skipped_with_reason_at_quick_size():
 
 
 def test_a_measurement_error_is_that_claims_failure_not_a_crash():
-    from theorylab.core.claims import Claim
+    from theorylab.core.claims import Claim, Control
     from theorylab.core.verify import run_claim
 
     def broken(ctx):
@@ -189,7 +261,8 @@ def test_a_measurement_error_is_that_claims_failure_not_a_crash():
 
     c = Claim(id="demo.broken", title="t", statement="s", source="nowhere", tag="expected",
               check=LimitCheck(intervals={"q": (0, 1)}), measure=broken,
-              sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8})
+              sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8},
+              controls=[Control("c", "d", lambda ctx: broken(ctx))])
     v = run_claim(c, "quick")
     assert v.status == "failed" and "solver exploded" in v.sentence
 
@@ -214,10 +287,10 @@ def test_status_from_the_check_and_its_controls():
         raise RuntimeError("solver exploded")
 
     assert run_claim(_claim(good, [Control("flat", "d", flat)])).status == "passed"
-    assert run_claim(_claim(flat, [Control("flat", "d", flat)])).status == "failed"
+    assert run_claim(_claim(flat, [Control("flat", "d", lambda ctx: flat(ctx))])).status == "failed"
     assert run_claim(_claim(edge, [Control("flat", "d", flat)])).status == "inconclusive"
     # a control that passes the same check: the check cannot tell them apart
-    v = run_claim(_claim(good, [Control("same", "d", good)]))
+    v = run_claim(_claim(good, [Control("same", "d", lambda ctx: good(ctx))]))
     assert v.status == "failed" and "PASSED" in v.sentence
     # a control that crashes, or straddles the band, is never a rejection
     v = run_claim(_claim(good, [Control("crash", "d", broken)]))
@@ -244,3 +317,40 @@ def test_evidence_counts_claims_sharing_a_sweep_once():
           Verdict("f.d", "slope", "skipped")]
     ev = evidence(vs)
     assert ev == {"claims_run": 3, "independent": 2, "shared": [["f.a", "f.b"]]}
+
+
+def test_definition_errors_are_found_before_any_data():
+    from theorylab.core.claims import Claim, Control, definition_errors
+
+    def meas(ctx):
+        raise AssertionError("must not run")
+
+    base = dict(id="demo.def", title="t", statement="s", source="nowhere", tag="expected",
+                measure=meas, sizes={"quick": {"ns": (8, 16, 32, 64)}, "full": {"ns": (8, 16, 32, 64, 128)}},
+                seeds={"quick": 2, "full": 8})
+    ok = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1, alternatives={"d": -1.0})
+    other = lambda ctx: meas(ctx)  # noqa: E731
+    assert definition_errors(Claim(check=ok, controls=[Control("c", "d", other)], **base)) == []
+    # no control
+    assert "no control" in definition_errors(Claim(check=ok, **base))[0]
+    # a control that is the claim itself
+    assert "own settings" in definition_errors(Claim(check=ok, controls=[Control("c", "d", meas)], **base))[0]
+    # a two-sided band that contains an alternative
+    wide = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.6, alternatives={"d": -1.0})
+    assert "contains the declared alternative d" in definition_errors(
+        Claim(check=wide, controls=[Control("c", "d", other)], **base))[0]
+    # a window that keeps too few points of the declared grid
+    narrow = SlopeCheck(predicted=-0.5, side="two-sided", tol=0.1, window={"x_min": 40})
+    errs = definition_errors(Claim(check=narrow, controls=[Control("c", "d", other)], grid="ns", **base))
+    assert errs and "keeps 1 of the 4 points" in errs[0] and "quick" in errs[0]
+
+
+def test_run_claim_refuses_a_claim_that_is_not_well_defined():
+    from theorylab.core.claims import Claim
+    from theorylab.core.verify import run_claim
+
+    c = Claim(id="demo.nocontrol", title="t", statement="s", source="nowhere", tag="expected",
+              check=LimitCheck(intervals={"q": (0, 1)}), measure=lambda ctx: None,
+              sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8})
+    with pytest.raises(ValueError, match="demo.nocontrol is not well defined: it has no control"):
+        run_claim(c)

@@ -96,3 +96,34 @@ def test_code_package_and_fingerprint():
     assert code_package("theorylab_sgd.simulations") == "theorylab_sgd"
     assert code_fingerprint("theorylab.pmd") != code_fingerprint("theorylab.rank_one")
     assert _claim("hpmd.linear").package == "theorylab.pmd"
+
+
+def _bad_family(monkeypatch, **change):
+    """A family 'demo' with one claim changed by ``change`` (a copy of large_lr.balancing),
+    injected into the loaded families."""
+    c = dataclasses.replace(_claim(), id="demo.bad", family="demo", **change)
+    fam = registry.Family("demo", (c,))
+    fams, errors = registry.load()[:2]
+    monkeypatch.setattr(registry, "_LOADED", (fams + (fam,), errors))
+    return c
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"controls": ()}, "it has no control"),
+    ({"check": theorylab.SlopeCheck(predicted=-0.5, side="two-sided", tol=0.2,
+                                    alternatives={"d=1": -0.6})}, "contains the declared alternative d=1"),
+])
+def test_definition_errors_exit_2_from_list_verify_and_calibrate(monkeypatch, capsys, tmp_path, change, words):
+    from theorylab.core.cli import main
+
+    _bad_family(monkeypatch, **change)
+    for argv in (["list", "demo"], ["verify", "demo", "--out", str(tmp_path / "o")],
+                 ["calibrate", "demo", "--roots", "2"], ["verify", "demo.bad"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "claim demo.bad is not well defined" in err[0] and words in err[0], err
+    assert not (tmp_path / "o" / "results.json").exists()  # nothing ran, nothing half-written
+    # the other claims are listed and can be selected as before
+    assert main(["list", "large_lr"]) == 0
+    with pytest.raises(ValueError, match="demo.bad"):
+        theorylab.claims("demo")

@@ -20,6 +20,7 @@ packages (entry-point group ``theorylab.families``, see :mod:`theorylab.core.reg
 __version__ = "0.1.0"
 
 from .core.bounds import Bound
+from .core.checks import IdentityCheck, LimitCheck, Outcome, PointwiseCheck, Series, SlopeCheck
 from .core.claims import Claim, Control, Measurement, Verdict
 from .core.claims import select as _select
 from .core.precision import x64
@@ -39,5 +40,6 @@ def families():
     return _families()
 
 
-__all__ = ["Bound", "Claim", "Control", "Family", "Measurement", "Verdict", "claims",
+__all__ = ["Bound", "Claim", "Control", "Family", "IdentityCheck", "LimitCheck", "Measurement",
+           "Outcome", "PointwiseCheck", "Series", "SlopeCheck", "Verdict", "claims",
            "clear_compiled", "families", "measure", "run_claim", "verify", "x64", "__version__"]

@@ -40,19 +40,22 @@ def wilson(k: int, n: int) -> tuple[float, float]:
 
 
 def record(v: Verdict) -> dict:
-    """What calibration keeps of one verdict."""
+    """What calibration keeps of one verdict: a projection of its one serialiser,
+    :meth:`Verdict.to_dict` (the same data ``results.json`` and ``report`` read)."""
+    d = v.to_dict()
+    controls = {}
+    for c in d["controls"]:
+        res = c.get("result") or {}
+        controls[c["name"]] = {"outcome": c["outcome"], "rejected": c["rejected"],
+                               "measured": _num(c["measured"]),
+                               "series": {n: s["outcome"] for n, s in (res.get("series") or {}).items()},
+                               "counts": res.get("counts")}
     return {
-        "status": v.status, "outcome": v.outcome, "measured": _num(v.measured),
-        "ci": None if v.ci is None else [float(v.ci[0]), float(v.ci[1])],
-        "controls": {c.name: {"outcome": c.outcome, "rejected": c.rejected,
-                              "measured": _num(c.measured),
-                              "series": {} if c.result is None else
-                              {n: s.outcome for n, s in c.result.series.items()}} for c in v.controls},
-        "alternatives": {k: a for k, a in v.alternatives.items()},
-        "series": {n: {"outcome": s.outcome, "slope": _num(s.slope),
-                       "ci": None if s.ci is None else [float(s.ci[0]), float(s.ci[1])]}
-                   for n, s in v.series.items()},
-        "sentence": v.sentence, "wall_s": round(v.wall_s, 3),
+        "status": d["status"], "outcome": d["outcome"], "measured": _num(d["measured"]),
+        "ci": d["ci"], "controls": controls, "alternatives": d["alternatives"],
+        "series": {n: {"outcome": s["outcome"], "slope": _num(s["slope"]), "ci": s["ci"]}
+                   for n, s in d["series"].items()},
+        "counts": d["counts"], "sentence": d["sentence"], "wall_s": round(v.wall_s, 3),
     }
 
 

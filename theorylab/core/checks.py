@@ -13,17 +13,28 @@ Every check returns a :class:`CheckResult` whose ``outcome`` is one of
 How each kind decides, and what its uncertainty is:
 
 * :class:`SlopeCheck` -- a fitted log-log (or semi-log) slope with a 95% confidence interval
-  over seeds (:func:`~theorylab.core.fit.fit_rate`). The band is ``slope <= p + tol``
-  (``side="upper"``: an upper bound on a decaying quantity, so a steeper slope is fine),
-  ``slope >= p - tol`` (``"lower"``) or ``|slope - p| <= tol`` (``"two-sided"``, exact rates).
-  The decision reads the whole CI, never the point estimate alone. Declared alternatives (the
-  exponents a modelling error would give) are reported as excluded or not by the CI.
-* :class:`PointwiseCheck`, :class:`LimitCheck` -- deterministic given the instances drawn: each
-  counted entry is inside or outside. The sampling uncertainty is over which instances were
-  drawn; with ``k`` of ``N`` entries outside the result reports the 95% Clopper-Pearson interval
-  of the violating fraction (``k = 0``: an upper bound on how often the statement can fail).
+  from the seed population (:func:`~theorylab.core.fit.fit_rate`: the t-interval over the
+  seeds' own slopes). The band is ``slope <= p + tol`` (``side="upper"``: an upper bound on a
+  decaying quantity, so a steeper slope is fine), ``slope >= p - tol`` (``"lower"``) or
+  ``|slope - p| <= tol`` (``"two-sided"``, exact rates). The decision reads the whole CI, never
+  the point estimate alone. Declared alternatives (the exponents a modelling error would give)
+  either contradict the claim (outside its band: a pass needs the CI to exclude them) or are
+  admitted by a one-sided band (a faster rate under an upper bound: labelled so). A two-sided
+  band that contains an alternative is a definition error. The window's curvature (the tilt of
+  the local slope across it, with its own seed-based interval) is a finding of its own: a
+  window curved beyond the claim's declared ``max_tilt`` makes a pass inconclusive (for a
+  one-sided band, only a bend toward the band's open edge: a decay that slows down toward the
+  end of the window under an upper bound).
+* :class:`PointwiseCheck`, :class:`LimitCheck` -- **instances are the unit**: an instance (a
+  seed, an MDP, a run: the leading axis of each measured array, grouped by
+  ``Measurement.instances``) violates when any of its counted entries does. With ``k`` of ``N``
+  instances violating, the 95% Clopper-Pearson interval of the violating fraction decides
+  against the claim's declared tolerated rate ``rho`` (default 0, "on every instance"):
+  ``failed`` when its lower end exceeds ``rho``; ``passed`` when ``k = 0`` (``rho = 0``) or its
+  upper end is at most ``rho``; otherwise ``inconclusive``. A control is rejected by that
+  interval, never by one entry along a trajectory.
 * :class:`IdentityCheck` -- deterministic up to floating-point rounding, which the tolerance
-  covers (the measurement supplies the natural scale of the rounding error).
+  covers (the measurement supplies the natural scale of the rounding error): a code check.
 
 A diverged or non-finite run is a recorded outcome: it makes the check fail with a sentence
 saying so, never an exception.
@@ -32,6 +43,7 @@ saying so, never an exception.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from typing import Any, Mapping, Optional
 
@@ -39,7 +51,21 @@ import numpy as np
 
 from .fit import RateFit, fit_rate
 
-OUTCOMES = ("passed", "failed", "inconclusive", "error")
+class Outcome(str, enum.Enum):
+    """A check's outcome. A ``str`` too, so it compares, hashes and serialises as its value."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    INCONCLUSIVE = "inconclusive"
+    ERROR = "error"
+
+    __str__ = str.__str__
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+OUTCOMES = tuple(o.value for o in Outcome)
 
 
 # ----------------------------------------------------------------------------------------
@@ -48,13 +74,15 @@ OUTCOMES = ("passed", "failed", "inconclusive", "error")
 @dataclasses.dataclass
 class Series:
     """One curve of a slope check: grid ``x`` ``(m,)``, values ``y`` ``(seeds, m)``, and
-    optionally its own predicted exponent and declared alternatives ``{name: exponent}``
-    (which replace the check's own for this series)."""
+    optionally its own predicted exponent, tolerance and declared alternatives
+    ``{name: exponent}`` (which replace the check's own for this series; a claim whose band
+    depends on the size declares it with ``Claim.band_at`` so that it is checked at load)."""
 
     x: Any
     y: Any
     predicted: Optional[float] = None
     alternatives: Optional[Mapping[str, float]] = None
+    tol: Optional[float] = None
 
 
 @dataclasses.dataclass
@@ -70,8 +98,15 @@ class Measurement:
         values: named measured arrays (pointwise, identity, limit checks).
         reference: the bound (pointwise) or the formula (identity), same names and shapes.
         mask: per name, which entries count (e.g. only converged runs); default all.
+        instances: per name, the instance group its leading axis indexes (default
+            ``"seed"``: row ``i`` of every quantity is the same instance ``i``); a quantity
+            computed once and shared by all seeds (a deterministic chain) is given with a
+            leading axis of length 1 and a group of its own, so it counts once.
         diverged: how many runs diverged (recorded, and failing unless masked out on purpose).
         total: how many runs there were.
+        xlabel, ylabel: the axes of a slope check's figure.
+        scale: per identity quantity, the natural size of its rounding error (default
+            ``max(|expected|, tiny)``).
         extra: arrays kept for the figure; info: scalars for the report.
     """
 
@@ -82,6 +117,10 @@ class Measurement:
     values: dict = dataclasses.field(default_factory=dict)
     reference: dict = dataclasses.field(default_factory=dict)
     mask: dict = dataclasses.field(default_factory=dict)
+    instances: dict = dataclasses.field(default_factory=dict)
+    scale: dict = dataclasses.field(default_factory=dict)
+    xlabel: str = "x"
+    ylabel: str = "y"
     diverged: int = 0
     total: int = 0
     extra: dict = dataclasses.field(default_factory=dict)
@@ -102,17 +141,36 @@ class Measurement:
 # ----------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class Alternative:
-    """A declared wrong exponent and whether the CI of a fitted slope excludes it."""
+    """A declared wrong exponent and whether the CI of a fitted slope excludes it.
+
+    ``role``: ``"contradicts"`` (outside the claim's band: a pass needs the CI to exclude it),
+    ``"admitted"`` (inside a one-sided band: a faster rate under an upper bound, say, which the
+    claim allows by design) or ``"inside-band"`` (inside a two-sided band: a definition error)."""
 
     name: str
     exponent: float
     excluded: Optional[bool]  # None: no fit
+    role: str = "contradicts"
 
     def phrase(self) -> str:
+        if self.role == "admitted":
+            return (f"admits {self.name} ({self.exponent:.3g}) by design (inside the one-sided band)"
+                    + ("" if self.excluded is None else
+                       "; the CI excludes it" if self.excluded else "; the CI contains it"))
+        if self.role == "inside-band":
+            return f"DEFINITION ERROR: the two-sided band contains {self.name} ({self.exponent:.3g})"
         if self.excluded is None:
             return f"no fit to compare with {self.name} ({self.exponent:.3g})"
         return (f"distinguishes from {self.name} ({self.exponent:.3g})" if self.excluded else
                 f"cannot distinguish from {self.name} ({self.exponent:.3g}) at this size")
+
+
+def alternative_role(value: float, band: tuple[float, float], side: str) -> str:
+    """Where a declared alternative sits relative to a band (see :class:`Alternative`)."""
+    inside = band[0] <= value <= band[1]
+    if not inside:
+        return "contradicts"
+    return "inside-band" if side == "two-sided" else "admitted"
 
 
 @dataclasses.dataclass
@@ -157,6 +215,7 @@ class CheckResult:
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
             raise ValueError(f"outcome: must be one of {OUTCOMES}, got {self.outcome!r}")
+        self.outcome = Outcome(self.outcome)
 
     @property
     def passed(self) -> bool:
@@ -164,11 +223,13 @@ class CheckResult:
 
     @property
     def alternatives(self) -> dict[str, Optional[bool]]:
-        """Per declared alternative: excluded in every series (True), not excluded in some
-        (False), or no fit (None)."""
+        """Per declared alternative that contradicts the claim: excluded in every series
+        (True), not excluded in some (False), or no fit (None). Admitted ones are left out."""
         out: dict[str, Optional[bool]] = {}
         for r in self.series.values():
             for a in r.alternatives:
+                if a.role != "contradicts":
+                    continue
                 prev = out.get(a.name, True)
                 out[a.name] = None if (prev is None or a.excluded is None) else (prev and a.excluded)
         return out
@@ -214,23 +275,122 @@ def fraction_interval(k: int, n: int) -> tuple[float, float]:
     return (float(ci.low), float(ci.high))
 
 
-def _instances_uncertainty(outside: int, counted: int, what: str = "entries") -> tuple[str, dict]:
-    lo, hi = fraction_interval(outside, counted)
-    counts = {"outside": outside, "counted": counted, "fraction_ci": (lo, hi)}
-    if counted < 1:
+def quantile_interval(values, p: float) -> tuple[float, float]:
+    """Distribution-free 95% interval of the ``p``-quantile of independent ``values`` (order
+    statistics, scipy's ``quantile_test``); an end that the sample cannot bound is +-inf."""
+    from scipy import stats
+
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size < 1:
+        return (float("nan"), float("nan"))
+    ci = stats.quantile_test(v, q=float(np.quantile(v, p)), p=p).confidence_interval(0.95)
+    lo = float(ci.low) if np.isfinite(ci.low) else -math.inf
+    hi = float(ci.high) if np.isfinite(ci.high) else math.inf
+    return (lo, hi)
+
+
+def decide_rate(k: int, n: int, tolerated: float) -> str:
+    """The outcome of ``k`` violating instances of ``n`` against a tolerated violation rate:
+    ``failed`` when the Clopper-Pearson interval's lower end exceeds it, ``passed`` when no
+    instance violates (``tolerated = 0``: the statement holds on every instance drawn) or the
+    upper end is at most it, else ``inconclusive``."""
+    lo, hi = fraction_interval(k, n)
+    if lo > tolerated:
+        return "failed"
+    if (k == 0) if tolerated == 0 else (hi <= tolerated):
+        return "passed"
+    return "inconclusive"
+
+
+def instances_needed(k: int, n: int, tolerated: float) -> Optional[int]:
+    """About how many instances would decide an inconclusive rate, if the violating fraction
+    stayed at ``k/n``: the smallest multiple of ``n`` whose Clopper-Pearson interval clears
+    ``tolerated`` (None when the fraction sits on it or no size up to 64 n does)."""
+    f = k / n if n else 0.0
+    if n < 1 or abs(f - tolerated) < 1e-12:
+        return None
+    for mult in (2, 4, 8, 16, 32, 64):
+        out = decide_rate(int(round(f * n * mult)), n * mult, tolerated)
+        if out != "inconclusive":
+            return n * mult
+    return None
+
+
+@dataclasses.dataclass
+class InstanceTally:
+    """Per instance (``(group, index)``): counted, violating, and its worst ratio."""
+
+    counted: dict = dataclasses.field(default_factory=dict)
+    violating: dict = dataclasses.field(default_factory=dict)
+    worst: dict = dataclasses.field(default_factory=dict)
+    entries: int = 0
+
+    def add(self, group: str, sel: np.ndarray, bad: np.ndarray, ratio: Optional[np.ndarray] = None) -> None:
+        """Entries of one quantity: ``sel`` which count, ``bad`` which violate, ``ratio`` (for
+        the worst ratio); the leading axis indexes instances (a scalar is one instance)."""
+        sel = np.atleast_1d(sel)
+        bad = np.atleast_1d(bad)
+        n = sel.shape[0]
+        sel2 = sel.reshape(n, -1)
+        bad2 = (bad & sel).reshape(n, -1)
+        r2 = None if ratio is None else np.where(sel, np.atleast_1d(ratio), -np.inf).reshape(n, -1)
+        self.entries += int(sel2.sum())
+        for i in range(n):
+            if not sel2[i].any():
+                continue
+            key = (group, i)
+            self.counted[key] = True
+            self.violating[key] = self.violating.get(key, False) or bool(bad2[i].any())
+            if r2 is not None:
+                self.worst[key] = max(self.worst.get(key, -np.inf), float(r2[i].max()))
+
+    @property
+    def n(self) -> int:
+        return len(self.counted)
+
+    @property
+    def k(self) -> int:
+        return sum(self.violating.values())
+
+    def groups(self) -> list:
+        return sorted({g for g, _ in self.counted})
+
+
+def _instances_uncertainty(t: InstanceTally, tolerated: float) -> tuple[str, dict]:
+    k, n = t.k, t.n
+    lo, hi = fraction_interval(k, n)
+    counts = {"outside": k, "counted": n, "fraction_ci": (lo, hi), "entries": t.entries,
+              "tolerated": tolerated, "unit": "instances"}
+    if n < 1:
         return "nothing counted", counts
-    return (f"deterministic given the {counted} {what} drawn; {outside} of {counted} outside, so the "
-            f"fraction of violating {what} is in [{lo:.3g}, {hi:.3g}] (95% Clopper-Pearson)"), counts
+    text = (f"instances are the unit: {k} of {n} independent instances violate (over {t.entries} "
+            f"counted entries), so the violating fraction is in [{lo:.3g}, {hi:.3g}] (95% "
+            f"Clopper-Pearson), against a tolerated rate of {tolerated:g}")
+    if t.worst:
+        w = np.array(list(t.worst.values()))
+        qlo, qhi = quantile_interval(w, 0.9)
+        counts["worst_ratio_q90_ci"] = (qlo, qhi)
+        text += (f"; the instances' worst ratios have a 90th percentile in [{qlo:.3g}, {qhi:.3g}] "
+                 "(95%, order statistics)")
+    return text, counts
 
 
 # ----------------------------------------------------------------------------------------
 # Checks
 # ----------------------------------------------------------------------------------------
 class Check:
+    """A check kind: ``evaluate`` decides a measurement, ``figure`` draws it (each kind its own
+    standard figure, so that nothing outside dispatches on the kind)."""
+
     kind = "check"
 
     def evaluate(self, m: Measurement) -> CheckResult:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+        """The kind's standard figure of ``m`` (a matplotlib figure), or None."""
+        return None
 
 
 def _selected(m: Measurement, name: str) -> tuple[np.ndarray, Optional[np.ndarray], np.ndarray]:
@@ -263,12 +423,11 @@ def decide_interval(ci: tuple[float, float], band: tuple[float, float]) -> str:
 def seeds_to_resolve(fit: RateFit, band: tuple[float, float]) -> Optional[int]:
     """How many seeds would make the CI clear the nearest band edge, if the CI half-width
     shrinks like 1/sqrt(seeds) around the same point estimate; None when the estimate sits on
-    the edge (no number of seeds resolves it) or the CI is the least-squares t-interval, whose
-    width also holds the misfit of the line, which more seeds need not shrink."""
+    the edge (no number of seeds resolves it) or there is no seed population (one seed)."""
     s = fit.slope
     delta = min(abs(s - e) for e in band if math.isfinite(e))
     half = (fit.ci[1] - fit.ci[0]) / 2
-    if delta <= 1e-12 or fit.ci_method != "bootstrap-seeds" or fit.n_seeds < 2:
+    if delta <= 1e-12 or fit.ci_method == "ols-one-seed" or fit.n_seeds < 2:
         return None
     return int(math.ceil(fit.n_seeds * (half / delta) ** 2 - 1e-9))
 
@@ -284,11 +443,18 @@ class SlopeCheck(Check):
             ``"two-sided"`` (``|slope - predicted| <= tol``).
         tol: tolerance, argued where the claim is defined.
         window: keyword arguments of :func:`~theorylab.core.fit.fit_rate` (``x_min``,
-            ``x_max``, ``floor``, ``min_points``), fixed in advance.
+            ``x_max``, ``floor``, ``min_points``, ``paired``), fixed in advance.
         floor_factor: drop grid points whose median is at or under ``floor_factor`` times the
             measurement's own floor (``Measurement.floor``), e.g. an optimisation floor.
         alternatives: declared wrong exponents ``{name: exponent}`` that a modelling error
-            would give; the verdict says whether the CI excludes each.
+            would give. One outside the band contradicts the claim: a pass needs the CI to
+            exclude it. One inside a one-sided band is admitted by design. One inside a
+            two-sided band is a definition error.
+        max_tilt: the change of the local slope across the window the claim expects at finite
+            size (declared in advance; default: ``tol``, a tilt that cannot move the slope out
+            of the band by itself). A window whose tilt is beyond it (its 99% interval wholly
+            outside ``[-max_tilt, max_tilt]``, on the side that matters: see :meth:`curved`)
+            makes a pass inconclusive: the line does not describe the data.
         log_x: power law (True) or geometric rate (False).
     """
 
@@ -301,6 +467,7 @@ class SlopeCheck(Check):
     bound_values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     floor_factor: Optional[float] = None
     alternatives: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    max_tilt: Optional[float] = None
     kind = "slope"
 
     def __post_init__(self):
@@ -310,6 +477,12 @@ class SlopeCheck(Check):
             raise ValueError(f"tol: must be non-negative, got {self.tol}")
         if self.floor_factor is not None and not self.floor_factor > 0:
             raise ValueError(f"floor_factor: must be positive, got {self.floor_factor}")
+        if self.max_tilt is not None and not self.max_tilt >= 0:
+            raise ValueError(f"max_tilt: must be non-negative, got {self.max_tilt}")
+
+    @property
+    def tilt_allowed(self) -> float:
+        return self.tol if self.max_tilt is None else float(self.max_tilt)
 
     def resolve(self, bound) -> "SlopeCheck":
         if self.predicted is not None:
@@ -320,14 +493,39 @@ class SlopeCheck(Check):
             self.wrt, **self.bound_values)
         return dataclasses.replace(self, predicted=float(e))
 
-    def band(self, predicted: Optional[float] = None) -> tuple[float, float]:
+    def band(self, predicted: Optional[float] = None, tol: Optional[float] = None) -> tuple[float, float]:
         p = self.predicted if predicted is None else predicted
-        return {"upper": (-math.inf, p + self.tol), "lower": (p - self.tol, math.inf),
-                "two-sided": (p - self.tol, p + self.tol)}[self.side]
+        t = self.tol if tol is None else tol
+        return {"upper": (-math.inf, p + t), "lower": (p - t, math.inf),
+                "two-sided": (p - t, p + t)}[self.side]
 
-    def _band_text(self, p: float) -> str:
-        return {"upper": f"slope <= {p:.3g} + {self.tol:g}", "lower": f"slope >= {p:.3g} - {self.tol:g}",
-                "two-sided": f"|slope - {p:.3g}| <= {self.tol:g}"}[self.side]
+    def definition_errors(self, predicted: Optional[float] = None, tol: Optional[float] = None,
+                          where: str = "") -> list[str]:
+        """What is wrong with the check itself, before any data: a two-sided band that
+        contains a declared alternative cannot tell the claim from it."""
+        if self.predicted is None and predicted is None:
+            return []
+        band = self.band(predicted, tol)
+        return [f"its two-sided band [{band[0]:.4g}, {band[1]:.4g}]{where} contains the declared "
+                f"alternative {name} ({float(v):.4g})"
+                for name, v in self.alternatives.items()
+                if alternative_role(float(v), band, self.side) == "inside-band"]
+
+    def curved(self, fit: RateFit, tilt: float) -> bool:
+        """Whether the window is curved beyond ``tilt`` in a direction that matters: either way
+        for a two-sided band; for an upper band only a slope that flattens toward the end of the
+        window (the asymptotic rate slower than the fitted one), for a lower band only one that
+        steepens; a bend toward what a one-sided band admits cannot turn a pass into a miss."""
+        if fit.tilt_ci is None:
+            return False
+        lo, hi = fit.tilt_ci
+        up, down = lo > tilt, hi < -tilt
+        return {"upper": up, "lower": down, "two-sided": up or down}[self.side]
+
+    def _band_text(self, p: float, tol: Optional[float] = None) -> str:
+        t = self.tol if tol is None else tol
+        return {"upper": f"slope <= {p:.3g} + {t:.3g}", "lower": f"slope >= {p:.3g} - {t:.3g}",
+                "two-sided": f"|slope - {p:.3g}| <= {t:.3g}"}[self.side]
 
     def _window(self, m: Measurement) -> dict:
         w = dict(self.window)
@@ -339,43 +537,69 @@ class SlopeCheck(Check):
 
     def _one(self, name: str, s: Series, m: Measurement) -> SeriesResult:
         p = float(self.predicted if s.predicted is None else s.predicted)
-        band = self.band(p)
+        tol_s = self.tol if s.tol is None else float(s.tol)
+        band = self.band(p, tol_s)
         alts = dict(self.alternatives if s.alternatives is None else s.alternatives)
+        roles = {a: alternative_role(float(v), band, self.side) for a, v in alts.items()}
         try:
             fit = fit_rate(s.x, s.y, log_x=self.log_x, **self._window(m))
         except ValueError as e:
             note = _divergence_note(m)
             return SeriesResult(name, "error", p, band, None,
                                 f"no fit possible ({e}){'; ' + note if note else ''}",
-                                [Alternative(a, float(v), None) for a, v in alts.items()])
-        outcome = decide_interval(fit.ci, band)
+                                [Alternative(a, float(v), None, roles[a]) for a, v in alts.items()])
         lo, hi = fit.ci
-        sentence = (f"fitted slope {fit.slope:.3f} (95% CI {lo:.3f}..{hi:.3f}, R2 {fit.r2:.3f}, "
+        alternatives = [Alternative(a, float(v), not (lo <= v <= hi), roles[a]) for a, v in alts.items()]
+        outcome = decide_interval(fit.ci, band)
+        sentence = (f"fitted slope {fit.slope:.3f} (95% CI {lo:.3f}..{hi:.3f}, {fit.method_text}, "
                     f"{fit.n_seeds} seeds, {len(fit.x_used)} points) vs predicted {p:.3f}: ")
         need = None
-        if outcome == "passed":
-            sentence += f"the CI lies inside {self._band_text(p)}"
+        inside_band = [a for a in alternatives if a.role == "inside-band"]
+        open_alts = [a for a in alternatives if a.role == "contradicts" and not a.excluded]
+        tilt = self.tilt_allowed if (self.max_tilt is not None or s.tol is None) else tol_s
+        curved = self.curved(fit, tilt)
+        if inside_band:
+            outcome = "error"
+            sentence += ("DEFINITION ERROR, the two-sided band contains the declared alternative "
+                         + ", ".join(f"{a.name} ({a.exponent:.3g})" for a in inside_band)
+                         + ": no CI inside the band can tell them apart")
+        elif outcome == "passed" and open_alts:
+            outcome = "inconclusive"
+            sentence += (f"the CI lies inside {self._band_text(p, tol_s)} but INCONCLUSIVE, it does not "
+                         "exclude the declared alternative "
+                         + ", ".join(f"{a.name} ({a.exponent:.3g})" for a in open_alts))
+        elif outcome == "passed" and curved:
+            outcome = "inconclusive"
+            sentence += (f"the CI lies inside {self._band_text(p, tol_s)} but INCONCLUSIVE, the window is "
+                         f"curved beyond the declared tilt {tilt:g}"
+                         + ("" if self.side == "two-sided" else ", toward a slope outside the band"))
+        elif outcome == "passed":
+            sentence += f"the CI lies inside {self._band_text(p, tol_s)}"
         elif outcome == "failed":
-            sentence += f"the CI lies wholly outside {self._band_text(p)}"
+            sentence += f"the CI lies wholly outside {self._band_text(p, tol_s)}"
         else:
             edges = [e for e in band if math.isfinite(e) and lo <= e <= hi]
             need = seeds_to_resolve(fit, band)
             sentence += (f"INCONCLUSIVE, the CI contains the band's edge {edges[0]:.3g} "
-                         f"({self._band_text(p)})")
+                         f"({self._band_text(p, tol_s)})")
             if need is not None:
                 sentence += f"; about {need} seeds would resolve it if the CI shrinks like 1/sqrt(seeds)"
-            elif fit.ci_method != "bootstrap-seeds":
-                sentence += (f"; the CI is the least-squares t-interval over {len(fit.x_used)} points "
-                             "(wider than the seed bootstrap): more grid points narrow it, more seeds "
-                             "only as far as the scatter about the line is seed noise")
+            elif fit.ci_method == "ols-one-seed":
+                sentence += "; with one seed the CI rests on the scatter about the line: run more seeds"
             else:
                 sentence += "; the estimate sits on the edge, so more seeds alone cannot resolve it"
+        if fit.tilt is not None:
+            tl, th = fit.tilt_ci
+            sentence += (f"; curvature: the local slope changes by {fit.tilt:+.3f} across the window "
+                         f"(99% CI {tl:+.3f}..{th:+.3f}, p = {fit.tilt_p:.2g} against a straight line; "
+                         f"declared tilt {tilt:.3g}; local slopes {_local_text(fit.local_rates)})")
+        if fit.missing:
+            sentence += f"; {fit.missing} non-finite entries left out seed by seed"
         if fit.dropped:
             sentence += f"; window dropped {len(fit.dropped)} point(s)"
-        if fit.log_mean_slope is not None and abs(fit.log_mean_slope - fit.slope) > (hi - lo) / 2:
+        if abs(fit.log_mean_slope - fit.slope) > (hi - lo) / 2:
             sentence += (f"; the slope of the log of the seed mean is {fit.log_mean_slope:.3f}, "
                          f"outside the CI half-width of the fitted mean-of-logs slope")
-        alternatives = [Alternative(a, float(v), not (lo <= v <= hi)) for a, v in alts.items()]
         if alternatives:
             sentence += "; " + ", ".join(a.phrase() for a in alternatives)
         return SeriesResult(name, outcome, p, band, fit, sentence, alternatives, need)
@@ -400,33 +624,72 @@ class SlopeCheck(Check):
         worst = results[worst_name]
         single = list(results) == [""]
         sentence = "; ".join(r.sentence if single else f"{n}: {r.sentence}" for n, r in results.items())
-        ci_method = worst.fit.ci_method if worst.fit is not None else "none"
-        uncertainty = (f"95% CI of each slope ({'bootstrap over seeds' if ci_method == 'bootstrap-seeds' else 'least-squares t-interval, wider than the seed bootstrap'}"
-                       f" for the reported series); passed needs the whole CI inside the band")
+        method = worst.fit.method_text if worst.fit is not None else "no fit"
+        uncertainty = (f"95% CI of each slope ({method} for the reported series); passed needs the "
+                       "whole CI inside the band, every contradicting alternative excluded and the "
+                       "window no more curved than declared")
         return CheckResult(outcome, worst.predicted, worst.slope, worst.ci, self.tol,
                            None if worst.fit is None else worst.fit.resolution, sentence, uncertainty,
                            worst.fit, results, None if single else worst_name)
 
+    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+        from . import plot
+
+        if m.x is None:
+            return None  # several series: the family draws its own figure
+        fig, _ = plot.loglog_figure(m.x, m.y, fit=result.fit, predicted=self.predicted,
+                                    bound_latex=bound_latex, title=title, log_x=self.log_x,
+                                    xlabel=m.xlabel, ylabel=m.ylabel)
+        return fig
+
+
+def _local_text(rates) -> str:
+    """The local (pairwise) slopes, the first and last three when there are many."""
+    fmt = [f"{r:.3f}" for r in rates]
+    return ", ".join(fmt) if len(fmt) <= 8 else ", ".join(fmt[:3] + ["...", *fmt[-3:]])
+
+
+def _rate_outcome(t: InstanceTally, tolerated: float, enough: bool) -> str:
+    if not enough or t.n < 1:
+        return "error"
+    return decide_rate(t.k, t.n, tolerated)
+
+
+def _rate_sentence(t: InstanceTally, tolerated: float, outcome: str) -> str:
+    lo, hi = fraction_interval(t.k, t.n)
+    text = (f"{t.k} of {t.n} instances violate (95% CI of the violating fraction "
+            f"{lo:.3g}..{hi:.3g}; tolerated {tolerated:g})")
+    if outcome == "inconclusive":
+        need = instances_needed(t.k, t.n, tolerated)
+        text += ("; INCONCLUSIVE, the interval contains the tolerated rate"
+                 + (f": about {need} instances would decide it at this violating fraction" if need else ""))
+    return text
+
 
 @dataclasses.dataclass
 class PointwiseCheck(Check):
-    """Every counted entry satisfies ``measured <= bound * (1 + rel_slack) + abs_slack``.
+    """Every counted entry satisfies ``measured <= bound * (1 + rel_slack) + abs_slack``, on
+    every instance (or on all but a tolerated fraction ``tolerated``, declared in advance).
 
     ``min_count`` counted entries are required: a check over nothing verifies nothing (an
-    ``error``). The measured value reported is the worst ratio measured / bound.
+    ``error``). The measured value reported is the worst ratio measured / bound; the decision is
+    over instances (module docstring).
     """
 
     rel_slack: float = 0.0
     abs_slack: float = 0.0
     min_count: int = 1
+    tolerated: float = 0.0
     kind = "pointwise"
 
     def __post_init__(self):
         if self.rel_slack < 0 or self.abs_slack < 0:
             raise ValueError("rel_slack/abs_slack: must be non-negative")
+        if not 0 <= self.tolerated < 1:
+            raise ValueError(f"tolerated: a violation rate in [0, 1), got {self.tolerated}")
 
     def evaluate(self, m: Measurement) -> CheckResult:
-        worst, count, violations, parts = -np.inf, 0, 0, []
+        worst, parts, tally = -np.inf, [], InstanceTally()
         for name in m.values:
             v, ref, mask = _selected(m, name)
             if ref is None:
@@ -434,33 +697,40 @@ class PointwiseCheck(Check):
             sel = mask & np.isfinite(ref)
             nonfinite = int((sel & ~np.isfinite(v)).sum())
             ok = v <= ref * (1 + self.rel_slack) + self.abs_slack
-            viol = int((sel & ~ok).sum())  # NaN compares False: a non-finite value violates
+            bad = sel & ~ok  # NaN compares False: a non-finite value violates
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(sel & np.isfinite(v), v / np.abs(ref), -np.inf)
-            w = float(ratio.max()) if ratio.size else -np.inf
+                ratio = np.where(sel & np.isfinite(v), v / np.abs(ref), np.where(sel, np.inf, -np.inf))
+            w = float(np.where(sel, ratio, -np.inf).max()) if ratio.size else -np.inf
             worst = max(worst, w)
-            count += int(sel.sum())
-            violations += viol
-            parts.append(f"{name}: worst measured/bound {w:.3g}, {viol} violations"
-                         + (f" ({nonfinite} non-finite)" if nonfinite else "") + f" of {int(sel.sum())}")
-        outcome = "error" if count < self.min_count else ("passed" if violations == 0 else "failed")
+            tally.add(m.instances.get(name, "seed"), sel, bad, ratio)
+            parts.append(f"{name}: worst measured/bound {w:.3g}, {int(bad.sum())} of {int(sel.sum())} "
+                         "entries over" + (f" ({nonfinite} non-finite)" if nonfinite else ""))
+        enough = tally.entries >= self.min_count
+        outcome = _rate_outcome(tally, self.tolerated, enough)
         sentence = "; ".join(parts)
-        if count < self.min_count:
-            sentence += f"; only {count} entries counted (need {self.min_count}): no evidence"
+        if enough and tally.n:
+            sentence += "; " + _rate_sentence(tally, self.tolerated, outcome)
+        else:
+            sentence += f"; only {tally.entries} entries counted (need {self.min_count}): no evidence"
         note = _divergence_note(m)
         if note:
             sentence += f"; {note}"
-        tol = {"rel_slack": self.rel_slack, "abs_slack": self.abs_slack}
-        unc, counts = _instances_uncertainty(violations, count)
-        return CheckResult(outcome, 1.0, worst if np.isfinite(worst) else None, None, tol, None,
-                           sentence, unc, counts=counts)
+        tol = {"rel_slack": self.rel_slack, "abs_slack": self.abs_slack, "tolerated": self.tolerated}
+        unc, counts = _instances_uncertainty(tally, self.tolerated)
+        return CheckResult(outcome, 1.0, worst if np.isfinite(worst) else (None if worst < 0 else worst),
+                           None, tol, None, sentence, unc, counts=counts)
+
+    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+        from . import plot
+
+        return plot.ratio_figure(m.values, m.reference, m.mask, title=title, rel_slack=self.rel_slack)[0]
 
 
 @dataclasses.dataclass
 class IdentityCheck(Check):
-    """``|measured - expected| / scale <= rtol`` for every counted entry.
+    """``|measured - expected| / scale <= rtol`` for every counted entry: a code check.
 
-    ``scale`` is ``reference[name + "_scale"]`` when the measurement provides one (the natural
+    ``scale`` is ``Measurement.scale[name]`` when the measurement provides one (the natural
     size of the rounding error), else ``max(|expected|, tiny)``.
     """
 
@@ -470,20 +740,21 @@ class IdentityCheck(Check):
 
     def evaluate(self, m: Measurement) -> CheckResult:
         worst, count, bad, parts = 0.0, 0, 0, []
+        tally = InstanceTally()
         for name in m.values:
-            if name.endswith("_scale"):
-                continue
             v, ref, mask = _selected(m, name)
             if ref is None:
                 raise ValueError(f"reference: identity quantity {name!r} has no formula")
-            scale = m.reference.get(name + "_scale")
+            scale = m.scale.get(name)
             scale = np.maximum(np.abs(ref), 1e-300) if scale is None else np.broadcast_to(
                 np.asarray(scale, float), v.shape)
             with np.errstate(divide="ignore", invalid="ignore"):
-                err = (np.abs(v - ref) / scale)[mask]
-            err = np.where(np.isnan(err), np.inf, err)  # a NaN is the worst possible error
+                full = np.abs(v - ref) / scale
+            full = np.where(np.isnan(full), np.inf, full)  # a NaN is the worst possible error
+            err = full[mask]
             w = float(err.max()) if err.size else float("nan")
             bad += int((err > self.rtol).sum())
+            tally.add(m.instances.get(name, "seed"), mask, full > self.rtol)
             worst = max(worst, w) if err.size else worst
             count += int(err.size)
             parts.append(f"{name}: max relative error {w:.2e} over {err.size} entries")
@@ -493,53 +764,75 @@ class IdentityCheck(Check):
         if note:
             sentence += f"; {note}"
         unc = (f"deterministic up to floating-point rounding, which the tolerance covers; "
-               f"{bad} of {count} entries outside")
+               f"{bad} of {count} entries outside, on {tally.k} of {tally.n} instances")
         return CheckResult(outcome, 0.0, worst, None, self.rtol, None, sentence, unc,
-                           counts={"outside": bad, "counted": count, "fraction_ci": fraction_interval(bad, count)})
+                           counts={"outside": tally.k, "counted": tally.n,
+                                   "fraction_ci": fraction_interval(tally.k, tally.n),
+                                   "entries": count, "entries_outside": bad, "unit": "instances"})
+
+    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+        from . import plot
+
+        return plot.error_figure(m.values, m.reference, m.mask, rtol=self.rtol, title=title,
+                                 scales=dict(m.scale))[0]
 
 
 @dataclasses.dataclass
 class LimitCheck(Check):
-    """Every counted instance's value of each named quantity lies in ``intervals[name]``.
+    """Every counted instance's value of each named quantity lies in ``intervals[name]`` (or
+    all but a tolerated fraction ``tolerated`` of the instances, declared in advance).
 
     A diverged run enters as a non-finite value, which lies in no interval: it fails the check
     unless the measurement masks it out on purpose (and says why). Fewer than ``min_count``
-    counted instances of a quantity is an ``error`` (no evidence).
-    The measured value reported is the median of the first quantity; the CI slot holds its
-    min..max over instances.
+    counted values of a quantity is an ``error`` (no evidence). The measured value reported is
+    the median of the first quantity over instances, with its distribution-free 95% interval.
     """
 
     intervals: Mapping[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
     min_count: int = 1
+    tolerated: float = 0.0
     kind = "limit"
 
+    def __post_init__(self):
+        if not 0 <= self.tolerated < 1:
+            raise ValueError(f"tolerated: a violation rate in [0, 1), got {self.tolerated}")
+
     def evaluate(self, m: Measurement) -> CheckResult:
-        parts, first, outside_total, counted, short = [], None, 0, 0, False
+        parts, first, short, tally = [], None, False, InstanceTally()
         for name, (lo, hi) in self.intervals.items():
             v, _, mask = _selected(m, name)
             sel = v[mask]
-            inside = (sel >= lo) & (sel <= hi)
+            with np.errstate(invalid="ignore"):
+                inside_full = (v >= lo) & (v <= hi)
+            inside = inside_full[mask]
             nonfinite = int((~np.isfinite(sel)).sum())
             short = short or sel.size < self.min_count
-            outside_total += int((~inside).sum())
-            counted += int(sel.size)
+            tally.add(m.instances.get(name, "seed"), mask, ~inside_full)
             fin = sel[np.isfinite(sel)]
             rng = (float(fin.min()), float(fin.max())) if fin.size else (float("nan"),) * 2
             med = float(np.median(fin)) if fin.size else float("nan")
             if first is None:
-                first = (med, rng)
+                first = (med, quantile_interval(fin, 0.5) if fin.size else None)
             parts.append(f"{name}: median {med:.4g}, range {rng[0]:.4g}..{rng[1]:.4g} over "
                          f"{sel.size} runs vs [{lo:g}, {hi:g}]"
                          + (f", {int((~inside).sum())} outside" if not inside.all() else "")
                          + (f" ({nonfinite} non-finite)" if nonfinite else ""))
-        outcome = "error" if short else ("passed" if outside_total == 0 else "failed")
+        outcome = _rate_outcome(tally, self.tolerated, not short)
         sentence = "; ".join(parts)
         if short:
             sentence += f"; fewer than {self.min_count} instances counted: no evidence"
+        elif tally.n:
+            sentence += "; " + _rate_sentence(tally, self.tolerated, outcome)
         note = _divergence_note(m)
         if note:
             sentence += f"; {note}"
         tol = {k: list(v) for k, v in self.intervals.items()}
-        med, rng = first if first else (None, None)
-        unc, counts = _instances_uncertainty(outside_total, counted, "instance values")
-        return CheckResult(outcome, tol, med, rng, tol, None, sentence, unc, counts=counts)
+        med, ci = first if first else (None, None)
+        unc, counts = _instances_uncertainty(tally, self.tolerated)
+        return CheckResult(outcome, tol, med, ci, {**tol, "tolerated": self.tolerated}, None,
+                           sentence, unc, counts=counts)
+
+    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+        from . import plot
+
+        return plot.interval_figure(m.values, self.intervals, m.mask, title=title)[0]

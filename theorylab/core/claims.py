@@ -25,7 +25,7 @@ SIZES = ("quick", "full")
 
 __all__ = ["SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
            "Control", "ControlResult", "IdentityCheck", "LimitCheck", "Measurement", "PointwiseCheck",
-           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "select"]
+           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "definition_errors", "select"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -206,6 +206,15 @@ class Claim:
     notes: str = ""
     figure: Optional[Callable] = None  # figure(measurement, verdict, claim, path) -> None
     family: str = ""
+    #: a slope claim's declared grid: the key of ``sizes[size]`` that holds it, or a function of
+    #: ``sizes[size]`` returning the grid (or ``{series: grid}``); with it, a window that keeps
+    #: fewer than ``min_points`` of the grid at some size is a definition error at load
+    grid: Optional[Any] = None
+    #: a slope claim whose band depends on the size or the series: ``band_at(sizes[size])``
+    #: returns ``(predicted, tol)``, or ``{series: (predicted, tol, alternatives)}`` (its
+    #: measurement's series carry the same values); checked against the declared alternatives
+    #: at load, size by size
+    band_at: Optional[Callable] = None
 
     def __post_init__(self):
         if "." not in self.id:
@@ -252,6 +261,83 @@ class Claim:
         }
 
 
+def _same_callable(a, b) -> bool:
+    """Whether two measure functions run the same settings: the same object, partials of the
+    same function with equal arguments, or functions with the same code, constants, defaults
+    and closure values (two lambdas written alike)."""
+    import functools
+
+    if a is b:
+        return True
+    if isinstance(a, functools.partial) and isinstance(b, functools.partial):
+        return _same_callable(a.func, b.func) and a.args == b.args and a.keywords == b.keywords
+    ca, cb = getattr(a, "__code__", None), getattr(b, "__code__", None)
+    if ca is None or cb is None:
+        return False
+    try:
+        cells = lambda f: tuple(c.cell_contents for c in (f.__closure__ or ()))  # noqa: E731
+        return (ca.co_code == cb.co_code and ca.co_consts == cb.co_consts
+                and ca.co_names == cb.co_names and a.__defaults__ == b.__defaults__
+                and a.__kwdefaults__ == b.__kwdefaults__ and cells(a) == cells(b)
+                and getattr(a, "__globals__", None) is getattr(b, "__globals__", None))
+    except (ValueError, TypeError):  # an empty cell, or values that cannot be compared
+        return False
+
+
+def _declared_grids(claim: Claim, size: str) -> dict:
+    grid = claim.grid
+    params = claim.sizes[size]
+    g = params.get(grid) if isinstance(grid, str) else grid(params)
+    if g is None:
+        raise ValueError(f"grid: sizes[{size!r}] has no key {grid!r}")
+    return {k: list(v) for k, v in g.items()} if isinstance(g, Mapping) else {"": list(g)}
+
+
+def definition_errors(claim: Claim) -> list[str]:
+    """What makes a claim unable to mean what it says, found before any data (one line each):
+    no control; a control that runs the claim's own settings through the claim's own check; a
+    two-sided band that contains a declared alternative; a window that keeps fewer than
+    ``min_points`` of the declared grid at some size."""
+    errs = []
+    if not claim.controls:
+        errs.append("it has no control (a check that cannot fail verifies nothing; declare at least "
+                    "one nearby setting where it must fail)")
+    for c in claim.controls:
+        same_check = c.check is None or c.check == claim.check
+        if same_check and _same_callable(c.measure, claim.measure):
+            errs.append(f"its control {c.name!r} runs the claim's own settings through the claim's own check")
+    def_errs = getattr(claim.check, "definition_errors", None)
+    if def_errs is not None and claim.band_at is None:
+        errs.extend(def_errs())
+    elif def_errs is not None:
+        for size in SIZES:
+            bands = claim.band_at(claim.sizes[size])
+            if not isinstance(bands, Mapping):
+                errs.extend(def_errs(float(bands[0]), float(bands[1]), f" at size {size}"))
+                continue
+            for name, (p, t, alts) in bands.items():
+                one = dataclasses.replace(claim.check, alternatives=dict(alts))
+                errs.extend(one.definition_errors(float(p), float(t), f" of series {name} at size {size}"))
+    if claim.grid is not None and isinstance(claim.check, SlopeCheck):
+        w = dict(claim.check.window)
+        need = max(int(w.get("min_points", 3)), 2)
+        for size in SIZES:
+            try:
+                grids = _declared_grids(claim, size)
+            except Exception as e:  # a grid function that fails is a definition error too
+                errs.append(f"its declared grid cannot be read at size {size}: {e}")
+                continue
+            for name, xs in grids.items():
+                kept = [x for x in xs if (w.get("x_min") is None or x >= w["x_min"])
+                        and (w.get("x_max") is None or x <= w["x_max"])]
+                if len(kept) < need:
+                    errs.append(f"its window (x_min={w.get('x_min')}, x_max={w.get('x_max')}) keeps "
+                                f"{len(kept)} of the {len(xs)} points of the declared grid"
+                                + (f" of series {name}" if name else "") + f" at size {size} "
+                                f"(needs {need})")
+    return errs
+
+
 def all_claims() -> list[Claim]:
     """Every claim of every loaded family (see :mod:`theorylab.core.registry`)."""
     from .registry import all_claims as _all
@@ -259,8 +345,8 @@ def all_claims() -> list[Claim]:
     return _all()
 
 
-def select(selectors: Sequence[str] = ()) -> list[Claim]:
+def select(selectors: Sequence[str] = (), *, strict: bool = True) -> list[Claim]:
     """Claims matching ids, id prefixes or family names (see :func:`theorylab.core.registry.select`)."""
     from .registry import select as _select
 
-    return _select(selectors)
+    return _select(selectors, strict=strict)

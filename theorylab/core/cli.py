@@ -58,11 +58,15 @@ def _cmd_list(args) -> int:
     from .claims import select
 
     _preflight()
-    claims = select(args.claims)
-    if not claims:
+    from .registry import claim_errors
+
+    claims = select(args.claims, strict=False)
+    bad = claim_errors(claims)
+    claims = [c for c in claims if c.id not in bad]
+    if not claims and not bad:
         print("no claims: no family could be loaded")
         return 0
-    w = max(len(c.id) for c in claims)
+    w = max((len(c.id) for c in claims), default=0)
     for c in claims:
         extra = (" (needs full size)" if c.needs_full else "") + (" (needs a GPU at full size)" if c.needs_gpu else "")
         print(f"{c.id.ljust(w)}  [{c.tag}] {c.check.kind:9s} {c.source}{extra}")
@@ -76,7 +80,9 @@ def _cmd_list(args) -> int:
                       + ", ".join(f"{k} ({v:.3g})" for k, v in alts.items()))
             for ctl in c.controls:
                 print(f"{' ' * w}  control {ctl.name}: {ctl.description}")
-    return 0
+    for cid, reasons in sorted(bad.items()):
+        sys.stderr.write(f"theorylab: error: claim {cid} is not well defined: {'; '.join(reasons)}\n")
+    return 2 if bad else 0
 
 
 def exit_status(statuses) -> int:
@@ -138,6 +144,7 @@ def _cmd_calibrate(args) -> int:
 
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
         doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
+                        first_root=args.first_root,
                         cache_dir=None if args.no_cache else cache, force=args.run_full_only,
                         executor=ex, echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(doc))
@@ -181,6 +188,24 @@ def _cmd_docs(args) -> int:
     return 0
 
 
+def _cmd_selftest(args) -> int:
+    from . import selftest
+    from .verify import check_out_dir
+
+    out = check_out_dir(args.out) if args.out else None
+    seeds = None if args.seeds is None else [int(v) for v in args.seeds]
+    doc = selftest.run(seeds, reps=args.reps, seed=args.seed, sections=args.section or tuple(selftest.SECTIONS),
+                       echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    print(selftest.table(doc))
+    miss = doc["below_target"]
+    print(f"\n{len(doc['rows'])} rates measured, {len(miss)} miss their target"
+          + "".join(f"\n  {r['interval']} ({r['scenario']}, {r['seeds']} seeds): {r['rate']:.3f}" for r in miss))
+    if out is not None:
+        selftest.write(doc, out)
+        print(f"selftest: {out / 'selftest.json'}")
+    return 1 if miss else 0
+
+
 def _cmd_report(args) -> int:
     from .report import write_report
 
@@ -221,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
     pc.add_argument("--roots", type=_positive_int("--roots"), required=True,
                     help="how many fresh root seed sets (roots 1..R)")
+    pc.add_argument("--first-root", type=_positive_int("--first-root"), default=1,
+                    help="the first root (default 1): roots FIRST..FIRST+R-1, e.g. 21 for fresh roots "
+                    "beyond an earlier calibration's 1..20")
     pc.add_argument("--size", default="quick", choices=["quick", "full"])
     pc.add_argument("--seeds", type=_positive_int("--seeds"), default=None,
                     help="override the number of seeds of every claim")
@@ -243,6 +271,17 @@ def build_parser() -> argparse.ArgumentParser:
     pd.add_argument("families", nargs="*", help="family names (default: every loaded family)")
     pd.add_argument("--results", default=None, help="a results.json whose verdicts to quote")
     pd.add_argument("--out", default=None, help="write to this file (default: standard output)")
+    ps = sub.add_parser("selftest", help="coverage of the package's own intervals on known-truth data")
+    ps.add_argument("--out", default=None, help="folder for selftest.json and report.md")
+    ps.add_argument("--reps", type=_positive_int("--reps", least=10), default=1000,
+                    help="repetitions per cell (default 1000: Monte Carlo error about 0.007 at 0.95)")
+    ps.add_argument("--seeds", type=_positive_int("--seeds", least=2), nargs="+", default=None,
+                    help="seed counts (default: every count the claims use)")
+    ps.add_argument("--section", action="append", default=None,
+                    choices=["slope", "tilt", "decisions", "proportions", "replicas"],
+                    help="run only this section (repeatable)")
+    ps.add_argument("--seed", type=_positive_int("--seed", least=0), default=0, help="random seed")
+    ps.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pr = sub.add_parser("report", help="Markdown report from a results folder")
     pr.add_argument("dir")
     return p
@@ -256,9 +295,11 @@ def main(argv=None) -> int:
         return 2
     try:
         return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
-                "report": _cmd_report, "docs": _cmd_docs, "cache": _cmd_cache}[args.cmd](args)
+                "report": _cmd_report, "docs": _cmd_docs, "cache": _cmd_cache,
+                "selftest": _cmd_selftest}[args.cmd](args)
     except ValueError as e:
-        sys.stderr.write(f"theorylab: error: {e}\n")
+        for line in str(e).splitlines() or [""]:
+            sys.stderr.write(f"theorylab: error: {line}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("theorylab: interrupted; finished cells and claims are kept\n")

@@ -105,7 +105,7 @@ def error_figure(values: dict, references: dict, masks: dict, *, rtol: float, ti
     fig = None
     if ax is None:
         fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    for i, name in enumerate(n for n in values if not n.endswith("_scale")):
+    for i, name in enumerate(values):
         v = np.asarray(values[name], float)
         r = np.broadcast_to(np.asarray(references[name], float), v.shape)
         s = (scales or {}).get(name)

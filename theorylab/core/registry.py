@@ -24,8 +24,8 @@ from .claims import Claim
 
 GROUP = "theorylab.families"
 
-__all__ = ["GROUP", "Family", "LoadError", "families", "load", "all_claims", "select",
-           "family_of_claim", "clear"]
+__all__ = ["GROUP", "DefinitionError", "Family", "LoadError", "families", "load", "all_claims",
+           "select", "family_of_claim", "clear", "claim_errors", "check_definitions"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -168,9 +168,48 @@ def family_of_claim(claim: Claim) -> Optional[Family]:
     return None
 
 
-def select(selectors: Sequence[str] = ()) -> list[Claim]:
+class DefinitionError(ValueError):
+    """Selected claims that cannot mean what they say (:func:`definition_errors`): one line per
+    claim, naming it."""
+
+
+_ERRORS: dict = {}
+
+
+def claim_errors(claims: Sequence[Claim]) -> dict:
+    """``{claim id: [reason, ...]}`` of the claims with definition errors (checked once per
+    claim value and process)."""
+    from .claims import definition_errors
+
+    out = {}
+    for c in claims:
+        key = id(c)
+        if key not in _ERRORS or _ERRORS[key][0] is not c:
+            _ERRORS[key] = (c, definition_errors(c))
+        if _ERRORS[key][1]:
+            out[c.id] = _ERRORS[key][1]
+    return out
+
+
+def check_definitions(claims: Sequence[Claim]) -> None:
+    """Raise :class:`DefinitionError` (one line per claim) when a claim has a definition error."""
+    bad = claim_errors(claims)
+    if bad:
+        raise DefinitionError("\n".join(f"claim {cid} is not well defined: {'; '.join(r)}"
+                                         for cid, r in sorted(bad.items())))
+
+
+def select(selectors: Sequence[str] = (), *, strict: bool = True) -> list[Claim]:
     """Claims matching ids, id prefixes (``hpmd``) or family names; all when empty. A selector
-    that names a family that failed to load is a one-line error saying why."""
+    that names a family that failed to load is a one-line error saying why; with ``strict`` (the
+    default) a selected claim with a definition error is a :class:`DefinitionError`."""
+    claims = _select(selectors)
+    if strict:
+        check_definitions(claims)
+    return claims
+
+
+def _select(selectors: Sequence[str] = ()) -> list[Claim]:
     claims = all_claims()
     if not selectors:
         return claims

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from . import plot
-from .claims import (SIZES, Claim, Context, ControlResult, IdentityCheck, LimitCheck,
-                     Measurement, PointwiseCheck, SlopeCheck, Verdict, select)
+from .claims import SIZES, Claim, Context, ControlResult, Measurement, Verdict, select
 from .results import atomic_write_json, provenance
 from .sweep import Sweep
 
@@ -51,25 +50,10 @@ def check_out_dir(out_dir) -> Path:
 
 
 def default_figure(claim: Claim, m: Measurement, v: Verdict, path: Path, pdf: bool) -> str:
-    """The standard figure for the claim's check kind."""
-    check = claim.check
-    title = f"{claim.id}: {v.status}"
-    if isinstance(check, SlopeCheck) and m.x is not None:
-        fig, _ = plot.loglog_figure(m.x, m.y, fit=v.fit, predicted=check.predicted,
-                                    bound_latex=claim.bound.latex() if claim.bound else "",
-                                    title=title, log_x=check.log_x,
-                                    xlabel=m.info.get("xlabel", "x"), ylabel=m.info.get("ylabel", "y"))
-    elif isinstance(check, PointwiseCheck):
-        fig, _ = plot.ratio_figure(m.values, m.reference, m.mask, title=title, rel_slack=check.rel_slack)
-    elif isinstance(check, IdentityCheck):
-        scales = {n: m.reference[n + "_scale"] for n in m.values if n + "_scale" in m.reference}
-        fig, _ = plot.error_figure(m.values, m.reference, m.mask, rtol=check.rtol, title=title,
-                                   scales=scales)
-    elif isinstance(check, LimitCheck):
-        fig, _ = plot.interval_figure(m.values, check.intervals, m.mask, title=title)
-    else:  # pragma: no cover
-        return ""
-    return plot.save(fig, path, pdf)
+    """The standard figure of the claim's check kind (drawn by the check itself)."""
+    fig = claim.check.figure(m, v.result, title=f"{claim.id}: {v.status}",
+                             bound_latex=claim.bound.latex() if claim.bound else "")
+    return "" if fig is None else plot.save(fig, path, pdf)
 
 
 def decide(outcome: str, controls: Sequence[ControlResult]) -> tuple[str, str]:
@@ -164,6 +148,9 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
     unless ``force`` (to see at quick size why it needs the full size).
     """
     claim = resolve_claim(claim)
+    from .registry import check_definitions
+
+    check_definitions([claim])
     with precision_of(claim):
         return _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
                           progress=progress, root=root, force=force, executor=executor)
