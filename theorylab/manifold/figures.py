@@ -29,7 +29,7 @@ def mse_vs_n_figure(m, v, claim, path, pdf=False):
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("n")
-    ax.set_ylabel(m.info.get("ylabel", "test MSE"))
+    ax.set_ylabel(m.ylabel if m.ylabel != "y" else "test MSE")
     ax.set_title(f"{claim.id}: {v.status}", fontsize=10)
     ax.legend(fontsize=6.5)
     ax.grid(True, which="both", alpha=0.3)

@@ -101,8 +101,8 @@ def _extra(res) -> dict:
 
 
 def _slope_measurement(res, y, ylabel: str, diverged) -> Measurement:
-    m = Measurement(x=res["ds"], y=y, total=int(diverged.size),
-                    info={"xlabel": "d", "ylabel": ylabel, "sigma": res["sigma"]})
+    m = Measurement(x=res["ds"], y=y, total=int(diverged.size), xlabel="d", ylabel=ylabel,
+                    info={"sigma": res["sigma"]})
     m.diverged = int(diverged.sum())
     m.extra = _extra(res)
     return m
@@ -125,6 +125,22 @@ def gd_tilt(ds) -> float:
     return float(np.log((0.5 + B_GD / hi) / (0.5 + B_GD / lo)) / np.log(hi / lo))
 
 
+GD_ALLOWANCE = 0.08  # what the expansion leaves out (proofs_check/rank_one.py)
+
+
+def gd_band(params) -> dict:
+    """``gd_flat_in_d``'s band and alternatives at a size: centred on the derived tilt over its
+    grid, +- the allowance 0.08. Exact flatness is a declared alternative only where the band
+    excludes it (|tilt| > 0.08: the quick grid, tilt -0.111); on the full grid (tilt -0.061) the
+    allowance is wider than the tilt, so the check cannot tell the tilt from flatness there and
+    tests flatness against sigma^2/d only."""
+    t = gd_tilt(params["ds"])
+    alts = {"sigma^2/d (exponent -1)": -1.0}
+    if abs(t) > GD_ALLOWANCE:
+        alts["exactly flat (no finite-d term)"] = 0.0
+    return {"": (t, GD_ALLOWANCE, alts)}
+
+
 def _gd_measure(ctx: Context, which: str = "gd") -> Measurement:
     res = _d_sweep(ctx)
     s2 = res["sigma"] ** 2
@@ -141,7 +157,8 @@ def _gd_measure(ctx: Context, which: str = "gd") -> Measurement:
         m = _slope_measurement(res, r["mse_avg"], "perturbed GD MSE", r["diverged"])
     # the band is centred on GD's derived finite-d tilt over this size's grid, for the claim
     # and its control alike
-    m.series = {"": Series(m.x, m.y, predicted=gd_tilt(res["ds"]))}
+    centre, tol, alts = gd_band({"ds": res["ds"]})[""]
+    m.series = {"": Series(m.x, m.y, predicted=centre, alternatives=alts, tol=tol)}
     m.info["derived tilt (band centre)"] = round(gd_tilt(res["ds"]), 4)
     return m
 
@@ -160,13 +177,15 @@ _claims.append(Claim(
                "its last iterate is flat in d up to the derived finite-d term: MSE/sigma^2 ~ "
                "1/2 + 2.5/d, whose log-log slope over the grid (-0.111 over d = 16..128 at quick "
                "size, -0.061 over 32..256 at full size) is the band's centre, two-sided with "
-               "tolerance 0.08. Its level, expected near sigma^2/2, is reported, not checked."),
+               "tolerance 0.08. At full size the tilt is smaller than the tolerance, so there the "
+               "check tests flatness against sigma^2/d only, not the tilt. Its level, expected near sigma^2/2, is reported, not checked."),
     source=f"{LLZZ}, abstract (GD attains only O(sigma^2)); level, flatness and tilt are our derivation",
     tag="expected",
     bound=Bound("sigma**2", paper=LLZZ, theorem="abstract: GD attains O(sigma^2)", tag="abstract"),
-    check=SlopeCheck(predicted=0.0, side="two-sided", tol=0.08,
-                     alternatives={"sigma^2/d (exponent -1)": -1.0,
-                                   "exactly flat (no finite-d term)": 0.0}),
+    check=SlopeCheck(predicted=gd_tilt(SIZES["quick"]["ds"]), side="two-sided", tol=GD_ALLOWANCE,
+                     alternatives=gd_band(SIZES["quick"])[""][2]),
+    band_at=gd_band,
+    grid="ds",
     measure=_gd_measure,
     controls=[Control("perturbed", "perturbed GD (kappa = 2.5) on the same instances improves "
                       "with d, so it is not flat", lambda ctx: _gd_measure(ctx, "perturbed"))],
@@ -175,7 +194,11 @@ _claims.append(Claim(
     family=NAME,
     notes=(
         "Centre: the derived tilt (module docstring; proofs_check/rank_one.py recomputes it). "
-        "tol 0.08: the family's allowance for what the expansion leaves out. The control sits "
+        "tol 0.08: the family's allowance for what the expansion leaves out. Exact flatness is "
+        "a declared alternative only at quick size: at full size (tilt -0.061) the band "
+        "[-0.141, 0.019] contains 0, which issue 21 makes a definition error, and narrowing the "
+        "allowance to exclude it would contradict its derivation; so the full-size check cannot "
+        "tell the finite-d tilt from flatness (gd_band). The control sits "
         "near -1. Alternative: the perturbed method's sigma^2/d (GD would then already enjoy "
         "the improvement), and exact flatness (no finite-d term)."
     ),
@@ -228,6 +251,7 @@ _claims.append(Claim(
     bound=Bound("sigma**2/d", paper=LLZZ, theorem="abstract", tag="abstract"),
     check=SlopeCheck(side="upper", tol=0.15, wrt="d",
                      alternatives={"flat in d (plain GD)": 0.0, "sigma^2/sqrt(d)": -0.5}),
+    grid="ds",
     measure=_perturbed_measure,
     controls=[Control("kappa_inside_bulk", "kappa = 1 < 2 puts the threshold inside the noise "
                       "spectrum: noise eigenvalues above it survive and the 1/d rate is lost",
@@ -275,6 +299,7 @@ _claims.append(Claim(
     bound=Bound("d", paper=LLZZ, theorem="ratio of the abstract's rates", tag="derived"),
     check=SlopeCheck(side="two-sided", tol=0.3, wrt="d",
                      alternatives={"no gap (d^0)": 0.0, "sqrt(d) gap": 0.5}),
+    grid="ds",
     measure=_gap_measure,
     controls=[Control("kappa_inside_bulk", "against perturbed GD at kappa = 1 < 2 the gap grows "
                       "far slower than d", lambda ctx: _gap_measure(ctx, KAPPA_CONTROL))],
@@ -303,8 +328,7 @@ def _spectrum_measure(ctx: Context, which: str = "perturbed") -> Measurement:
         name = f"d={int(d)}"
         m.values[name] = src["spectrum_avg"][i]
         m.reference[name] = pert["spectrum_soft"][i]  # the same instance: seeds are paired
-        m.reference[name + "_scale"] = np.broadcast_to(pert["lambda_1"][:, i:i + 1],
-                                                       pert["spectrum_soft"][i].shape)
+        m.scale[name] = np.broadcast_to(pert["lambda_1"][:, i:i + 1], pert["spectrum_soft"][i].shape)
     d_big = int(res["ds"][-1])
     m.extra = {"d": d_big, "measured": src["spectrum_avg"][-1], "soft": pert["spectrum_soft"][-1],
                "positive": pert["spectrum_positive"][-1], "gd": gd["spectrum_avg"][-1],
@@ -362,8 +386,7 @@ def _sigma_measure(ctx: Context, fixed_threshold: bool = False) -> Measurement:
         cells.append((st, sims.dynamic(s, KAPPA, eta0=ETA0, threshold_sigma=ts)))
     outs = ctx.sweep.run(sims.recovery, cells, ctx.seeds, stream="sigma_sweep")
     x = np.asarray(sigmas, float)
-    m = Measurement(total=ctx.seeds * len(cells),
-                    info={"xlabel": "sigma", "ylabel": "MSE", "d": d})
+    m = Measurement(total=ctx.seeds * len(cells), xlabel="sigma", ylabel="MSE", info={"d": d})
     if fixed_threshold:
         m.series["perturbed, xi fixed"] = (x, np.stack([o["mse_avg"] for o in outs], 1))
         m.info["threshold calibrated to sigma"] = p["sigma_ref"]
@@ -390,6 +413,7 @@ _claims.append(Claim(
     tag="abstract",
     bound=Bound("sigma**2", paper=LLZZ, theorem="abstract", tag="abstract"),
     check=SlopeCheck(side="two-sided", tol=0.15, wrt="sigma", alternatives={"sigma^1": 1.0}),
+    grid="sigmas",
     measure=_sigma_measure,
     controls=[Control("xi_not_scaled", "a perturbation calibrated once (to sigma = 0.5) rather "
                       "than to each sigma shrinks the signal by a fixed amount, so the error "

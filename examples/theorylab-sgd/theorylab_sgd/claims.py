@@ -28,16 +28,21 @@ RATE = Bound("Max(theta**2*M**2/(mu**2*(2*theta - 1)), R**2)/t", paper=NJLS,
              tag="literature")
 
 
+def _grid(params) -> tuple:
+    """The checkpoints t at which the error is recorded: 15 log-spaced steps up to ``steps``."""
+    return tuple(int(k) for k in np.unique(np.logspace(0, np.log2(params["steps"]), 15, base=2).astype(int)))
+
+
 def _measure(ctx, theta: float = 1.0) -> Measurement:
     p = ctx.params
-    ks = tuple(int(k) for k in np.unique(np.logspace(0, np.log2(p["steps"]), 15, base=2).astype(int)))
+    ks = _grid(p)
     out, = ctx.sweep.run(sims.sgd_quadratic,
                          [({"p": p["p"], "steps": p["steps"], "ks": ks},
                            {"theta": theta, "mu": 1.0, "sigma": 1.0})], ctx.seeds)
     ok = ~out["diverged"]
     return Measurement(x=np.asarray(ks, float), y=out["err"][ok].astype(np.float64),
-                       diverged=int((~ok).sum()), total=ctx.seeds,
-                       info={"theta": theta, "xlabel": "step t", "ylabel": "|x_t - x*|^2"})
+                       diverged=int((~ok).sum()), total=ctx.seeds, xlabel="step t",
+                       ylabel="|x_t - x*|^2", info={"theta": theta})
 
 
 CLAIMS = (
@@ -56,6 +61,7 @@ CLAIMS = (
         # competitor's -0.8, so the control can only be rejected if its CI is narrower than 0.1.
         check=SlopeCheck(side="upper", tol=0.1, wrt="t", window={"x_min": 64, "min_points": 5},
                          alternatives={"t^(-1/2) (SGD without strong convexity)": -0.5}),
+        grid=_grid,  # so a window that keeps too few checkpoints is refused at load
         measure=_measure,
         controls=(Control("theta_below_half", "the same SGD with theta = 0.4 < 1/2, outside the "
                           "theorem's hypothesis: its error falls like t^(-0.8)",

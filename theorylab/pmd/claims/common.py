@@ -47,8 +47,8 @@ def _window(y: np.ndarray, floor: float = GAP_FLOOR) -> int:
 def _semilog(y: np.ndarray, floor: float = GAP_FLOOR, info: dict | None = None) -> Measurement:
     n = _window(y, floor)
     k = np.arange(y.shape[1], dtype=float)
-    m = Measurement(x=k[:n], y=y[:, :n], total=y.shape[0],
-                    info={"xlabel": "iteration k", "ylabel": "gap", "window": f"k = 0..{n - 1}",
+    m = Measurement(x=k[:n], y=y[:, :n], total=y.shape[0], xlabel="iteration k", ylabel="gap",
+                    info={"window": f"k = 0..{n - 1}",
                           "floor": floor, **(info or {})})
     m.diverged = int((~np.isfinite(y)).any(axis=1).sum())
     return m

@@ -74,9 +74,9 @@ def _superlinear_measure(ctx: Context, method: str = "hpmd") -> Measurement:
     k = np.arange(log_m.shape[1], dtype=float)
     start, stop = SUPERLINEAR_WINDOW
     m = Measurement(x=k[start:stop + 1], y=-log_m[:, start:stop + 1], total=ctx.seeds,
+                    xlabel="iteration k", ylabel="-log m_k",
                     info={"method": method, "window": f"k = {start}..{stop} (fixed; the second half "
                                                       "of the quick run)",
-                          "xlabel": "iteration k", "ylabel": "-log m_k",
                           "median log10 m_K": float(np.median(log_m[:, -1]) / np.log(10)),
                           "median last log10 ratio": float(np.median(o["last_log10_ratio"]))})
     if log_m.shape[1] > stop + 10:  # a longer run: the slope after the window, reported only
@@ -137,6 +137,12 @@ def _maxent_measure(ctx: Context, control: bool = False) -> Measurement:
 
 
 MAXENT_TOL = 1e-3
+#: the tolerated fraction of instances still farther than 1e-3 from the limit at K = 100: an
+#: instance whose optimal actions are nearly tied converges slowly (HPMD's rate for the limit
+#: depends on the gap), so rare slow instances are real; 0.1 is the smallest rate 64 instances
+#: can bound (0 of 64 leaves [0, 0.056]). Set after the 20-root calibration under the
+#: every-instance rule found 3 of 1280; judged on the fresh roots 21..40
+MAXENT_TOLERATED = 0.1
 
 _claims.append(Claim(
     id="hpmd.max_entropy_limit",
@@ -151,11 +157,14 @@ _claims.append(Claim(
                "(sup over states and actions) of the optimal policy of maximal discounted entropy "
                "(computed independently by soft value iteration restricted to the optimal "
                "actions) when the update uses Q of the tau_k-regularised MDP, and of the "
-               "per-state uniform split over optimal actions when it uses the unregularised Q."),
+               "per-state uniform split over optimal actions when it uses the unregularised Q, on all "
+               "but a tolerated 10% of the instances (rare nearly tied instances converge slowly; "
+               "Clopper-Pearson over instances)."),
     source=f"{HPMD} (abstract: the last iterate converges to the maximal-entropy optimal policy)",
     tag="abstract",
     check=LimitCheck(intervals={"regularized_q_to_max_entropy": (0.0, MAXENT_TOL),
-                                "plain_q_to_uniform_split": (0.0, MAXENT_TOL)}, min_count=8),
+                                "plain_q_to_uniform_split": (0.0, MAXENT_TOL)}, min_count=8,
+                     tolerated=MAXENT_TOLERATED),
     measure=_maxent_measure,
     controls=[Control("plain_pmd", "plain PMD with geometric steps settles on an arbitrary split "
                       "of the tied actions", lambda ctx: _maxent_measure(ctx, control=True))],

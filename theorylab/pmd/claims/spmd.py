@@ -34,8 +34,8 @@ def _q_error_measure(ctx: Context, bias: float = 0.0) -> Measurement:
     half = p["steps"] // 2
     y = np.stack([o["q_err"][:, half:].mean(1) for o in outs], 1)  # (instances, m)
     return Measurement(x=np.asarray(p["samples"], float), y=y, total=y.size,
-                       info={"bias": bias, "xlabel": "samples per pair m",
-                             "ylabel": "||Q_hat - Q||_inf (mean over the second half)"})
+                       xlabel="samples per pair m",
+                       ylabel="||Q_hat - Q||_inf (mean over the second half)", info={"bias": bias})
 
 
 _claims.append(Claim(

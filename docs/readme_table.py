@@ -1,0 +1,165 @@
+"""The README's table of claims, generated from the recorded results (never typed by hand).
+
+Reads the claims (id, tag, check, title), ``results/quick-root0/results.json`` (the quick run on
+root 0), ``results/calibration-quick/calibration.json`` (20 fresh roots) and
+``results/full-cpu/results.json`` (the full-size run), and writes the table between the markers
+``<!-- claims-table:start -->`` and ``<!-- claims-table:end -->`` of README.md.
+
+    python docs/readme_table.py          # rewrite the table in README.md
+    python docs/readme_table.py --check  # exit 1 when README.md's table is stale
+
+``tests/test_readme.py`` runs the check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
+TARGET = 19  # of 20 roots
+
+
+def _load(rel: str) -> dict:
+    path = ROOT / rel
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _num(x) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{v:.3g}"
+
+
+def _ci(ci) -> str:
+    return "" if not ci else f" [{_num(ci[0])}, {_num(ci[1])}]"
+
+
+def check_text(claim) -> str:
+    c = claim.check
+    kind = c.kind
+    if kind == "slope":
+        side = {"upper": "upper", "lower": "lower", "two-sided": "two-sided"}[c.side]
+        return f"slope ({side}{', semi-log' if not c.log_x else ''})"
+    tol = getattr(c, "tolerated", 0.0)
+    return kind + (f" (tolerates {tol:g} of instances)" if tol else "")
+
+
+def measured_text(e: dict | None) -> str:
+    if e is None:
+        return "not recorded"
+    if e["status"] == "skipped":
+        return "not measured (" + e["sentence"].split(":")[0] + ")"
+    kind = e["kind"]
+    if kind == "slope":
+        series = e.get("series") or {}
+        parts = [(f"{n}: " if n else "") + f"{_num(s['slope'])}{_ci(s['ci'])}" for n, s in series.items()]
+        text = "; ".join(parts) or f"{_num(e['measured'])}{_ci(e['ci'])}"
+    else:
+        counts = e.get("counts") or {}
+        what = {"pointwise": "worst ratio", "limit": "median", "identity": "max error"}.get(kind, "measured")
+        text = f"{what} {_num(e['measured'])}{_ci(e['ci']) if kind == 'limit' else ''}"
+        if counts.get("counted") is not None:
+            text += f", {counts['outside']} of {counts['counted']} instances outside"
+    ctrls = e.get("controls") or []
+    if ctrls:
+        text += "; control " + ", ".join(f"{c['name']} {_num(c['measured'])}" for c in ctrls)
+    return text
+
+
+def _rate(x: dict) -> str:
+    lo, hi = x["wilson95"]
+    return f"{x['count']}/{x['of']} [{lo:.2f}, {hi:.2f}]"
+
+
+def calibration_text(entry: dict | None) -> str:
+    if not entry:
+        return "not calibrated"
+    s = entry["summary"]
+    if not s.get("roots"):
+        return "not calibrated at this size"
+    other = [f"{k} {s[k]['count']}" for k in ("inconclusive", "failed") if s[k]["count"]]
+    parts = [f"passed {_rate(s['passed'])}" + (f" ({', '.join(other)})" if other else "")]
+    for name, x in s["controls"].items():
+        parts.append(f"control {name} rejected {_rate(x)}")
+    if s["alternatives"]:
+        parts.append("alternatives excluded " + ", ".join(f"{x['count']}/{x['of']}" for x in s["alternatives"].values()))
+    below = s["passed"]["count"] < TARGET * s["roots"] / 20 or any(
+        x["count"] < TARGET * x["of"] / 20 for x in s["controls"].values())
+    return "; ".join(parts) + (" — **below the 19/20 target**" if below else "")
+
+
+def full_text(e: dict | None) -> str:
+    if e is None:
+        return "not run"
+    if e["status"] == "skipped":
+        return "skipped: " + e["sentence"].split(": ", 1)[-1]
+    status = e["status"] if e["status"] == "passed" else f"**{e['status']}**"
+    series = e.get("series") or {}
+    if series:
+        m = "; ".join((f"{n}: " if n else "") + f"{_num(s['slope'])}{_ci(s['ci'])}" for n, s in series.items())
+    else:
+        m = f"measured {_num(e['measured'])}"
+    ctrls = e.get("controls") or []
+    rej = sum(bool(c.get("rejected")) for c in ctrls)
+    wall = e.get("wall_s") or 0
+    t = f"{wall / 60:.0f} min" if wall >= 90 else f"{wall:.0f} s"
+    return f"{status}: {m}; controls rejected {rej}/{len(ctrls)}; {t}"
+
+
+def table() -> str:
+    sys.path.insert(0, str(ROOT))
+    import theorylab
+
+    quick = {e["id"]: e for e in _load("results/quick-root0/results.json").get("claims", [])}
+    cal = _load("results/calibration-quick/calibration.json").get("claims", {})
+    full = {e["id"]: e for e in _load("results/full-cpu/results.json").get("claims", [])}
+    head = ("| claim | tag | check | what is checked | measured (quick, root 0) | status at quick size; "
+            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`, "
+            "judged by the rules before issue 21) |")
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    for c in sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id)):
+        q = quick.get(c.id)
+        status = "not recorded" if q is None else q["status"]
+        if q is not None and q["status"] == "skipped":
+            status = "skipped (needs full)"
+        elif q is not None and q["status"] != "passed":
+            status = f"**{status}**"
+        cells = [f"`{c.id}`", c.tag, check_text(c), c.title.replace("|", "\\|"),
+                 measured_text(q).replace("|", "\\|"),
+                 f"{status}; calibration {calibration_text(cal.get(c.id))}".replace("|", "\\|"),
+                 full_text(full.get(c.id)).replace("|", "\\|")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render(readme: str) -> str:
+    i, j = readme.index(START), readme.index(END)
+    return readme[:i] + START + "\n" + table() + "\n" + readme[j:]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--check", action="store_true", help="exit 1 when README.md's table is stale")
+    args = p.parse_args(argv)
+    path = ROOT / "README.md"
+    old = path.read_text()
+    new = render(old)
+    if args.check:
+        if new != old:
+            print("README.md's claims table is stale: run python docs/readme_table.py", file=sys.stderr)
+            return 1
+        return 0
+    if new != old:
+        path.write_text(new)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
