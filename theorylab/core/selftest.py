@@ -54,6 +54,11 @@ class Row:
     reps: int
     kind: str = "coverage"  # or "false-pass", "false-fail", "false-curved", "power"
 
+    def __post_init__(self):  # counts arrive as numpy integers from array comparisons
+        object.__setattr__(self, "hits", int(self.hits))
+        object.__setattr__(self, "reps", int(self.reps))
+        object.__setattr__(self, "seeds", int(self.seeds))
+
     @property
     def rate(self) -> float:
         return self.hits / self.reps
