@@ -94,6 +94,11 @@ def calibration_text(entry: dict | None) -> str:
     return "; ".join(parts) + (" — **below the 19/20 target**" if below else "")
 
 
+def _cal_cell(entry: dict | None) -> str:
+    text = calibration_text(entry)
+    return text if text.startswith("not calibrated") else "calibration " + text
+
+
 def full_text(e: dict | None) -> str:
     if e is None:
         return "not run"
@@ -132,7 +137,7 @@ def table() -> str:
             status = f"**{status}**"
         cells = [f"`{c.id}`", c.tag, check_text(c), c.title.replace("|", "\\|"),
                  measured_text(q).replace("|", "\\|"),
-                 f"{status}; calibration {calibration_text(cal.get(c.id))}".replace("|", "\\|"),
+                 f"{status}; {_cal_cell(cal.get(c.id))}".replace("|", "\\|"),
                  full_text(full.get(c.id)).replace("|", "\\|")]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

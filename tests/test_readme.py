@@ -1,9 +1,11 @@
-"""The README's table of claims reports the recorded full-size verdicts as they are: each row's
-last cell starts with the status that results/full-cpu/results.json holds for the claim (or
-says it was not run), so the table cannot drift from the record."""
+"""The README's table of claims is generated from the recorded results by
+docs/readme_table.py (never typed by hand): a test fails when it is stale, and each row's
+last cell starts with the status results/full-cpu/results.json holds for the claim."""
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import theorylab
@@ -20,6 +22,12 @@ def _rows():
     return rows
 
 
+def test_the_claims_table_is_generated_from_the_records():
+    out = subprocess.run([sys.executable, str(ROOT / "docs" / "readme_table.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
 def test_every_claim_has_a_row_and_its_full_size_cell_matches_the_record():
     rows = _rows()
     assert set(rows) == {c.id for c in theorylab.claims()}
@@ -31,5 +39,3 @@ def test_every_claim_has_a_row_and_its_full_size_cell_matches_the_record():
             assert full.startswith("not run"), (cid, full)
         else:
             assert full.startswith(e["status"]), (cid, full, e["status"])
-            if e["status"] != "skipped":
-                assert f"{e['wall_s'] / 60:.0f} min" in full or f"{e['wall_s']:.0f} s" in full, (cid, full)
