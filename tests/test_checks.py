@@ -150,11 +150,11 @@ def test_floor_window_is_a_typed_value_of_the_measurement():
 def test_pointwise_and_limit_report_the_fraction_of_violating_instances():
     chk = LimitCheck(intervals={"s": (0.0, 1.0)})
     r = chk.evaluate(Measurement(values={"s": np.full(59, 0.5)}))
-    assert r.passed and r.counts["outside"] == 0
-    assert 0.05 < r.counts["fraction_ci"][1] < 0.07  # 0 of 59: at most ~6% (Clopper-Pearson)
+    assert r.passed and r.counts.outside == 0
+    assert 0.05 < r.counts.fraction_ci[1] < 0.07  # 0 of 59: at most ~6% (Clopper-Pearson)
     assert "0 of 59 independent instances" in r.uncertainty
     r = chk.evaluate(Measurement(values={"s": np.r_[np.full(50, 0.5), 2.0]}))
-    assert r.outcome == "failed" and r.counts["outside"] == 1
+    assert r.outcome == "failed" and r.counts.outside == 1
     # nothing counted is no evidence: an error, which never rejects a control
     r = LimitCheck(intervals={"s": (0, 1)}, min_count=8).evaluate(Measurement(values={"s": np.ones(3) / 2}))
     assert r.outcome == "error" and not r.rejects()
@@ -167,17 +167,17 @@ def test_instances_are_the_unit_not_entries():
     v[3] = 2.0
     m = Measurement(values={"gap": v}, reference={"gap": np.ones((8, 100))})
     r = PointwiseCheck().evaluate(m)
-    assert r.counts["outside"] == 1 and r.counts["counted"] == 8 and r.counts["entries"] == 800
+    assert r.counts.outside == 1 and r.counts.counted == 8 and r.counts.entries == 800
     assert r.outcome == "failed"
     # two quantities on the same seeds are the same instances
     m.values["other"] = np.full((8, 100), 0.5)
     m.reference["other"] = np.ones((8, 100))
-    assert PointwiseCheck().evaluate(m).counts["counted"] == 8
+    assert PointwiseCheck().evaluate(m).counts.counted == 8
     # a deterministic chain given once, in a group of its own, counts once
     m.values["chain"] = np.full((1, 100), 0.5)
     m.reference["chain"] = np.ones((1, 100))
     m.instances["chain"] = "chain"
-    assert PointwiseCheck().evaluate(m).counts["counted"] == 9
+    assert PointwiseCheck().evaluate(m).counts.counted == 9
     # a declared tolerated rate: 1 of 8 is neither shown above nor below 25%
     r = PointwiseCheck(tolerated=0.25).evaluate(m)
     assert r.outcome == "inconclusive" and "tolerated 0.25" in r.sentence

@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from typing import Any, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
@@ -195,22 +195,39 @@ class SeriesResult:
         return None if self.fit is None else self.fit.ci
 
 
-@dataclasses.dataclass
-class CheckResult:
-    """The decision of one check on one measurement (see the module docstring)."""
+@dataclasses.dataclass(frozen=True)
+class InstanceCounts:
+    """The instance tally behind a pointwise, limit or identity decision: ``outside`` of
+    ``counted`` independent instances violate (over ``entries`` counted entries), the 95%
+    Clopper-Pearson interval of the violating fraction, and the tolerated rate it is judged
+    against; for pointwise checks the 95% order-statistic interval of the 90th percentile of the
+    instances' worst ratios, for identity checks how many entries were outside."""
 
-    outcome: str
-    predicted: Any
-    measured: Any
-    ci: Optional[tuple[float, float]]
-    tolerance: Any
-    resolution: Optional[float]
+    outside: int
+    counted: int
+    fraction_ci: tuple[float, float]
+    entries: int
+    tolerated: float = 0.0
+    worst_ratio_q90_ci: Optional[tuple[float, float]] = None
+    entries_outside: Optional[int] = None
+    unit: str = "instances"
+
+
+@dataclasses.dataclass(kw_only=True)
+class CheckResult:
+    """What every kind's result has: the outcome, the sentence and the uncertainty statement.
+
+    Each check kind returns its own subclass with typed fields of its own
+    (:class:`SlopeResult`, :class:`PointwiseResult`, :class:`IdentityResult`,
+    :class:`LimitResult`). The four headline properties ``predicted``, ``measured``, ``ci`` and
+    ``tolerance`` are what a table row shows; each subclass documents what they are for its kind.
+    ``to_dict`` is the one serializer (``Verdict.to_dict`` uses it for ``results.json``,
+    ``calibrate`` and ``report``)."""
+
+    outcome: Outcome
     sentence: str
     uncertainty: str = ""
-    fit: Optional[RateFit] = None  # the reported series' fit (slope checks)
-    series: dict = dataclasses.field(default_factory=dict)  # name -> SeriesResult (slope)
-    reported_series: Optional[str] = None
-    counts: Optional[dict] = None  # pointwise/limit: {"outside": k, "counted": N, "fraction_ci": (lo, hi)}
+    kind: ClassVar[str] = "check"
 
     def __post_init__(self):
         if self.outcome not in OUTCOMES:
@@ -220,6 +237,48 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return self.outcome == "passed"
+
+    predicted = property(lambda self: None)
+    measured = property(lambda self: None)
+    ci = property(lambda self: None)
+    tolerance = property(lambda self: None)
+    resolution = property(lambda self: None)
+
+    @property
+    def alternatives(self) -> dict[str, Optional[bool]]:
+        return {}
+
+    def rejects(self) -> bool:
+        """Whether this result, as a *control's*, rejects it: its outcome is ``failed``."""
+        return self.outcome == "failed"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "outcome": self.outcome, "predicted": self.predicted,
+                "measured": self.measured, "ci": self.ci, "tolerance": self.tolerance,
+                "resolution": self.resolution, "sentence": self.sentence,
+                "uncertainty": self.uncertainty, "alternatives": self.alternatives}
+
+
+@dataclasses.dataclass(kw_only=True)
+class SlopeResult(CheckResult):
+    """A slope check's result: per series (``series``, name -> :class:`SeriesResult`) and the
+    reported one (the least margin): its predicted ``exponent``, fitted ``slope`` with its 95%
+    ``slope_ci``, the band's tolerance ``tol`` and the whole ``fit``."""
+
+    exponent: float
+    slope: Optional[float]
+    slope_ci: Optional[tuple[float, float]]
+    tol: float
+    fit: Optional[RateFit]
+    series: dict  # name -> SeriesResult
+    reported_series: Optional[str] = None
+    kind: ClassVar[str] = "slope"
+
+    predicted = property(lambda self: self.exponent)
+    measured = property(lambda self: self.slope)
+    ci = property(lambda self: self.slope_ci)
+    tolerance = property(lambda self: self.tol)
+    resolution = property(lambda self: None if self.fit is None else self.fit.resolution)
 
     @property
     def alternatives(self) -> dict[str, Optional[bool]]:
@@ -235,12 +294,79 @@ class CheckResult:
         return out
 
     def rejects(self) -> bool:
-        """Whether this result, as a *control's*, rejects it: its outcome is ``failed`` and,
-        for a slope check over several series, every series failed (a control that fails in one
-        series but passes in another has not shown that the removed ingredient matters)."""
-        if self.outcome != "failed":
-            return False
-        return all(r.outcome == "failed" for r in self.series.values()) if self.series else True
+        """As a control's: failed, and over several series every series failed (a control that
+        fails in one series but passes in another has not shown that the removed ingredient
+        matters)."""
+        return self.outcome == "failed" and all(r.outcome == "failed" for r in self.series.values())
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "fit": self.fit, "reported_series": self.reported_series,
+                "series": {n: {"outcome": s.outcome, "predicted": s.predicted, "band": s.band,
+                               "slope": s.slope, "ci": s.ci, "seeds_to_resolve": s.seeds_to_resolve,
+                               "alternatives": s.alternatives, "fit": s.fit}
+                           for n, s in self.series.items()}}
+
+
+@dataclasses.dataclass(kw_only=True)
+class PointwiseResult(CheckResult):
+    """A pointwise check's result: the ``worst_ratio`` measured / bound over every counted entry
+    (the bound is ``1``: ``measured <= bound``), the slacks and tolerated violation rate it was
+    judged with, and the instance ``counts`` that decided it."""
+
+    worst_ratio: Optional[float]
+    rel_slack: float
+    abs_slack: float
+    tolerated: float
+    counts: InstanceCounts
+    kind: ClassVar[str] = "pointwise"
+
+    predicted = property(lambda self: 1.0)
+    measured = property(lambda self: self.worst_ratio)
+    tolerance = property(lambda self: {"rel_slack": self.rel_slack, "abs_slack": self.abs_slack,
+                                       "tolerated": self.tolerated})
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "counts": self.counts}
+
+
+@dataclasses.dataclass(kw_only=True)
+class IdentityResult(CheckResult):
+    """An identity check's result: the ``worst_error`` (relative to the measurement's scale)
+    against the tolerance ``rtol`` (the identity predicts 0), and the instance ``counts``."""
+
+    worst_error: float
+    rtol: float
+    counts: InstanceCounts
+    kind: ClassVar[str] = "identity"
+
+    predicted = property(lambda self: 0.0)
+    measured = property(lambda self: self.worst_error)
+    tolerance = property(lambda self: self.rtol)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "counts": self.counts}
+
+
+@dataclasses.dataclass(kw_only=True)
+class LimitResult(CheckResult):
+    """A limit check's result: the declared ``intervals`` (quantity -> (lo, hi)), the
+    ``median`` of the first quantity over instances with its distribution-free 95%
+    ``median_ci``, the tolerated violation rate and the instance ``counts``."""
+
+    intervals: dict
+    tolerated: float
+    median: Optional[float]
+    median_ci: Optional[tuple[float, float]]
+    counts: InstanceCounts
+    kind: ClassVar[str] = "limit"
+
+    predicted = property(lambda self: {k: list(v) for k, v in self.intervals.items()})
+    measured = property(lambda self: self.median)
+    ci = property(lambda self: self.median_ci)
+    tolerance = property(lambda self: {**self.predicted, "tolerated": self.tolerated})
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "counts": self.counts}
 
 
 def _jsonable(obj):
@@ -357,23 +483,21 @@ class InstanceTally:
         return sorted({g for g, _ in self.counted})
 
 
-def _instances_uncertainty(t: InstanceTally, tolerated: float) -> tuple[str, dict]:
+def _instances_uncertainty(t: InstanceTally, tolerated: float) -> tuple[str, InstanceCounts]:
     k, n = t.k, t.n
     lo, hi = fraction_interval(k, n)
-    counts = {"outside": k, "counted": n, "fraction_ci": (lo, hi), "entries": t.entries,
-              "tolerated": tolerated, "unit": "instances"}
     if n < 1:
-        return "nothing counted", counts
+        return "nothing counted", InstanceCounts(k, n, (lo, hi), t.entries, tolerated)
     text = (f"instances are the unit: {k} of {n} independent instances violate (over {t.entries} "
             f"counted entries), so the violating fraction is in [{lo:.3g}, {hi:.3g}] (95% "
             f"Clopper-Pearson), against a tolerated rate of {tolerated:g}")
+    q90 = None
     if t.worst:
         w = np.array(list(t.worst.values()))
-        qlo, qhi = quantile_interval(w, 0.9)
-        counts["worst_ratio_q90_ci"] = (qlo, qhi)
-        text += (f"; the instances' worst ratios have a 90th percentile in [{qlo:.3g}, {qhi:.3g}] "
+        q90 = quantile_interval(w, 0.9)
+        text += (f"; the instances' worst ratios have a 90th percentile in [{q90[0]:.3g}, {q90[1]:.3g}] "
                  "(95%, order statistics)")
-    return text, counts
+    return text, InstanceCounts(k, n, (lo, hi), t.entries, tolerated, worst_ratio_q90_ci=q90)
 
 
 # ----------------------------------------------------------------------------------------
@@ -604,7 +728,7 @@ class SlopeCheck(Check):
             sentence += "; " + ", ".join(a.phrase() for a in alternatives)
         return SeriesResult(name, outcome, p, band, fit, sentence, alternatives, need)
 
-    def evaluate(self, m: Measurement) -> CheckResult:
+    def evaluate(self, m: Measurement) -> SlopeResult:
         """Fit each series of ``m``: the outcome is ``error`` if any series has no fit, else
         ``failed`` if any failed, else ``inconclusive`` if any is, else ``passed``. The report
         names the series with the least margin (the first that decided the outcome)."""
@@ -628,11 +752,12 @@ class SlopeCheck(Check):
         uncertainty = (f"95% CI of each slope ({method} for the reported series); passed needs the "
                        "whole CI inside the band, every contradicting alternative excluded and the "
                        "window no more curved than declared")
-        return CheckResult(outcome, worst.predicted, worst.slope, worst.ci, self.tol,
-                           None if worst.fit is None else worst.fit.resolution, sentence, uncertainty,
-                           worst.fit, results, None if single else worst_name)
+        return SlopeResult(outcome=outcome, sentence=sentence, uncertainty=uncertainty,
+                           exponent=worst.predicted, slope=worst.slope, slope_ci=worst.ci,
+                           tol=self.tol, fit=worst.fit, series=results,
+                           reported_series=None if single else worst_name)
 
-    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+    def figure(self, m: Measurement, result: SlopeResult, *, title: str = "", bound_latex: str = ""):
         from . import plot
 
         if m.x is None:
@@ -688,7 +813,7 @@ class PointwiseCheck(Check):
         if not 0 <= self.tolerated < 1:
             raise ValueError(f"tolerated: a violation rate in [0, 1), got {self.tolerated}")
 
-    def evaluate(self, m: Measurement) -> CheckResult:
+    def evaluate(self, m: Measurement) -> PointwiseResult:
         worst, parts, tally = -np.inf, [], InstanceTally()
         for name in m.values:
             v, ref, mask = _selected(m, name)
@@ -715,12 +840,13 @@ class PointwiseCheck(Check):
         note = _divergence_note(m)
         if note:
             sentence += f"; {note}"
-        tol = {"rel_slack": self.rel_slack, "abs_slack": self.abs_slack, "tolerated": self.tolerated}
         unc, counts = _instances_uncertainty(tally, self.tolerated)
-        return CheckResult(outcome, 1.0, worst if np.isfinite(worst) else (None if worst < 0 else worst),
-                           None, tol, None, sentence, unc, counts=counts)
+        return PointwiseResult(outcome=outcome, sentence=sentence, uncertainty=unc,
+                               worst_ratio=worst if np.isfinite(worst) else (None if worst < 0 else worst),
+                               rel_slack=self.rel_slack, abs_slack=self.abs_slack,
+                               tolerated=self.tolerated, counts=counts)
 
-    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+    def figure(self, m: Measurement, result: PointwiseResult, *, title: str = "", bound_latex: str = ""):
         from . import plot
 
         return plot.ratio_figure(m.values, m.reference, m.mask, title=title, rel_slack=self.rel_slack)[0]
@@ -738,7 +864,7 @@ class IdentityCheck(Check):
     min_count: int = 1
     kind = "identity"
 
-    def evaluate(self, m: Measurement) -> CheckResult:
+    def evaluate(self, m: Measurement) -> IdentityResult:
         worst, count, bad, parts = 0.0, 0, 0, []
         tally = InstanceTally()
         for name in m.values:
@@ -765,12 +891,12 @@ class IdentityCheck(Check):
             sentence += f"; {note}"
         unc = (f"deterministic up to floating-point rounding, which the tolerance covers; "
                f"{bad} of {count} entries outside, on {tally.k} of {tally.n} instances")
-        return CheckResult(outcome, 0.0, worst, None, self.rtol, None, sentence, unc,
-                           counts={"outside": tally.k, "counted": tally.n,
-                                   "fraction_ci": fraction_interval(tally.k, tally.n),
-                                   "entries": count, "entries_outside": bad, "unit": "instances"})
+        counts = InstanceCounts(tally.k, tally.n, fraction_interval(tally.k, tally.n), count,
+                                entries_outside=bad)
+        return IdentityResult(outcome=outcome, sentence=sentence, uncertainty=unc,
+                              worst_error=worst, rtol=self.rtol, counts=counts)
 
-    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+    def figure(self, m: Measurement, result: IdentityResult, *, title: str = "", bound_latex: str = ""):
         from . import plot
 
         return plot.error_figure(m.values, m.reference, m.mask, rtol=self.rtol, title=title,
@@ -797,7 +923,7 @@ class LimitCheck(Check):
         if not 0 <= self.tolerated < 1:
             raise ValueError(f"tolerated: a violation rate in [0, 1), got {self.tolerated}")
 
-    def evaluate(self, m: Measurement) -> CheckResult:
+    def evaluate(self, m: Measurement) -> LimitResult:
         parts, first, short, tally = [], None, False, InstanceTally()
         for name, (lo, hi) in self.intervals.items():
             v, _, mask = _selected(m, name)
@@ -826,13 +952,13 @@ class LimitCheck(Check):
         note = _divergence_note(m)
         if note:
             sentence += f"; {note}"
-        tol = {k: list(v) for k, v in self.intervals.items()}
         med, ci = first if first else (None, None)
         unc, counts = _instances_uncertainty(tally, self.tolerated)
-        return CheckResult(outcome, tol, med, ci, {**tol, "tolerated": self.tolerated}, None,
-                           sentence, unc, counts=counts)
+        return LimitResult(outcome=outcome, sentence=sentence, uncertainty=unc,
+                           intervals={k: tuple(v) for k, v in self.intervals.items()},
+                           tolerated=self.tolerated, median=med, median_ci=ci, counts=counts)
 
-    def figure(self, m: Measurement, result: CheckResult, *, title: str = "", bound_latex: str = ""):
+    def figure(self, m: Measurement, result: LimitResult, *, title: str = "", bound_latex: str = ""):
         from . import plot
 
         return plot.interval_figure(m.values, self.intervals, m.mask, title=title)[0]

@@ -17,15 +17,18 @@ import zlib
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .bounds import TAGS, Bound
-from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck, LimitCheck,
-                     Measurement, PointwiseCheck, Series, SeriesResult, SlopeCheck, _jsonable)
+from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck, IdentityResult,
+                     InstanceCounts, LimitCheck, LimitResult, Measurement, PointwiseCheck,
+                     PointwiseResult, Series, SeriesResult, SlopeCheck, SlopeResult, _jsonable)
 from .sweep import root_seed as _root_seed
 
 SIZES = ("quick", "full")
 
 __all__ = ["SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
-           "Control", "ControlResult", "IdentityCheck", "LimitCheck", "Measurement", "PointwiseCheck",
-           "Series", "SeriesResult", "SlopeCheck", "Verdict", "all_claims", "definition_errors", "select"]
+           "Control", "ControlResult", "IdentityCheck", "IdentityResult", "InstanceCounts",
+           "LimitCheck", "LimitResult", "Measurement", "PointwiseCheck", "PointwiseResult",
+           "Series", "SeriesResult", "SlopeCheck", "SlopeResult", "Verdict", "all_claims",
+           "definition_errors", "select"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -110,33 +113,39 @@ class Verdict:
     def control_rejected(self) -> Optional[bool]:
         return None if not self.controls else all(c.rejected for c in self.controls)
 
-    # the reported quantities, read from the check result
+    # the headline quantities, read from the check result (each kind says what they are)
     predicted = property(lambda self: None if self.result is None else self.result.predicted)
     measured = property(lambda self: None if self.result is None else self.result.measured)
     ci = property(lambda self: None if self.result is None else self.result.ci)
     tolerance = property(lambda self: None if self.result is None else self.result.tolerance)
     resolution = property(lambda self: None if self.result is None else self.result.resolution)
-    fit = property(lambda self: None if self.result is None else self.result.fit)
-    series = property(lambda self: {} if self.result is None else self.result.series)
+
+    @property
+    def fit(self):
+        """The reported series' fit (slope checks), else None."""
+        return self.result.fit if isinstance(self.result, SlopeResult) else None
+
+    @property
+    def series(self) -> dict:
+        """Name -> SeriesResult (slope checks), else empty."""
+        return self.result.series if isinstance(self.result, SlopeResult) else {}
 
     @property
     def alternatives(self) -> dict:
         return {} if self.result is None else self.result.alternatives
 
     def to_dict(self) -> dict:
-        r = self.result
-        d = {"id": self.claim_id, "kind": self.kind, "status": self.status, "passed": self.passed,
-             "outcome": self.outcome, "root": self.root, "predicted": self.predicted,
-             "measured": self.measured, "ci": self.ci, "tolerance": self.tolerance,
-             "resolution": self.resolution, "sentence": self.sentence,
-             "uncertainty": None if r is None else r.uncertainty,
+        """The one serializer of a verdict (``results.json``, ``calibrate``, ``report``): the
+        claim's fields and its check result's own ``to_dict``."""
+        head = {"id": self.claim_id, "kind": self.kind, "status": self.status, "passed": self.passed,
+                "outcome": self.outcome, "root": self.root}
+        result = {"predicted": None, "measured": None, "ci": None, "tolerance": None,
+                  "resolution": None, "uncertainty": None, "fit": None, "series": {},
+                  "counts": None, "alternatives": {}}
+        if self.result is not None:
+            result.update({k: v for k, v in self.result.to_dict().items() if k not in head})
+        d = {**head, **result, "sentence": self.sentence,
              "control_rejected": self.control_rejected, "controls": self.controls,
-             "alternatives": self.alternatives, "fit": self.fit,
-             "series": {n: {"outcome": s.outcome, "predicted": s.predicted, "band": s.band,
-                            "slope": s.slope, "ci": s.ci, "seeds_to_resolve": s.seeds_to_resolve,
-                            "alternatives": s.alternatives, "fit": s.fit}
-                        for n, s in self.series.items()},
-             "counts": None if r is None else r.counts,
              "sources": [list(s) for s in self.sources],
              "figure": self.figure, "wall_s": self.wall_s, "info": self.info}
         return _jsonable(d)

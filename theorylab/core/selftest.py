@@ -118,56 +118,59 @@ SLOPE_DESIGNS = {
 }
 
 
-def _slope_rows(seed_counts, reps, rng, design: str) -> list[Row]:
-    """Coverage of the slope interval on one design, 4 and 7 grid points."""
+def _coverage_rows(seed_counts, reps, rng, interval: str, design: str, draw, fit,
+                   min_seeds: int = 1) -> list[Row]:
+    """Coverage of a slope interval at 4 and 7 grid points and every seed count: ``draw(n,
+    points)`` returns ``(x, y, truth)``, ``fit(x, y)`` the interval."""
     rows = []
-    name, kw = SLOPE_DESIGNS[design]
     for points in (4, 7):
+        for n in seed_counts:
+            if n < min_seeds:
+                continue
+            hits = 0
+            for _ in range(reps):
+                x, y, truth = draw(n, points)
+                lo, hi = fit(x, y)
+                hits += lo <= truth <= hi
+            rows.append(Row(interval, design, n, points, 0.95, TARGET, hits, reps))
+    return rows
+
+
+def _slope_rows(seed_counts, reps, rng, design: str) -> list[Row]:
+    """Coverage of the slope interval on one design."""
+    name, kw = SLOPE_DESIGNS[design]
+
+    def draw(n, points):
         k = dict(kw)
         if k.get("curvature") == "auto":
             u = np.log(_grid(points))
             k["curvature"] = 0.3 / (2 * (u.max() - u.min()))
-        for n in seed_counts:
-            hits = 0
-            for _ in range(reps):
-                x, y, truth = power_law(rng, n, points, **k)
-                lo, hi = fit_rate(x, y).ci
-                hits += lo <= truth <= hi
-            rows.append(Row("slope, t over seeds' slopes", name, n, points, 0.95, TARGET, hits, reps))
-    return rows
+        return power_law(rng, n, points, **k)
+
+    return _coverage_rows(seed_counts, reps, rng, "slope, t over seeds' slopes", name, draw,
+                          lambda x, y: fit_rate(x, y).ci)
 
 
 def _ragged_rows(seed_counts, reps, rng) -> list[Row]:
-    """Ragged seeds: 15% of the entries missing at random, paired design."""
-    rows = []
-    for points in (4, 7):
-        for n in seed_counts:
-            if n < 8:
-                continue  # with 4 seeds, a point may keep fewer than 2 of them
-            hits = 0
-            for _ in range(reps):
-                x, y, truth = power_law(rng, n, points)
-                y[rng.random(y.shape) < 0.15] = np.nan
-                lo, hi = fit_rate(x, y, min_points=2).ci  # a straight law: any kept points do
-                hits += lo <= truth <= hi
-            rows.append(Row("slope, pairwise-complete t (ragged seeds)", "15% of entries missing", n,
-                            points, 0.95, TARGET, hits, reps))
-    return rows
+    """Ragged seeds: 15% of the entries missing at random, paired design (from 8 seeds: with 4,
+    a point may keep fewer than 2 of them)."""
+    def draw(n, points):
+        x, y, truth = power_law(rng, n, points)
+        y[rng.random(y.shape) < 0.15] = np.nan
+        return x, y, truth
+
+    return _coverage_rows(seed_counts, reps, rng, "slope, pairwise-complete t (ragged seeds)",
+                          "15% of entries missing", draw,
+                          lambda x, y: fit_rate(x, y, min_points=2).ci,  # straight: any points do
+                          min_seeds=8)
 
 
 def _unpaired_rows(seed_counts, reps, rng) -> list[Row]:
     """Unpaired grid points: each point has its own independent seeds (no seed-level slope)."""
-    rows = []
-    for points in (4, 7):
-        for n in seed_counts:
-            hits = 0
-            for _ in range(reps):
-                x, y, truth = power_law(rng, n, points, slope_sd=0.0, noise=0.2)
-                lo, hi = fit_rate(x, y, paired=False).ci
-                hits += lo <= truth <= hi
-            rows.append(Row("slope, Welch (unpaired points)", "independent seeds per point", n,
-                            points, 0.95, TARGET, hits, reps))
-    return rows
+    return _coverage_rows(seed_counts, reps, rng, "slope, Welch (unpaired points)",
+                          "independent seeds per point",
+                          lambda n, points: power_law(rng, n, points, slope_sd=0.0, noise=0.2),
+                          lambda x, y: fit_rate(x, y, paired=False).ci)
 
 
 def _tilt_rows(seed_counts, reps, rng) -> list[Row]:
