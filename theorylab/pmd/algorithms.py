@@ -11,7 +11,10 @@ PMD step (Lan 2023): ``pi_{k+1}(s) = argmin_p eta_k [<Q_k(s, .), p> + h^p(s)] + 
 Step-size schedules (``schedule``): ``constant`` ``eta0``; ``geometric`` ``eta0 / gamma^k``;
 ``linear`` ``eta0 (k + 1)``; ``decaying`` ``eta0 / (k + 1)``; ``adaptive`` the rule of Johnson,
 Pike-Burke and Rebeschini (NeurIPS 2023): ``eta_k = max_s D(greedy_k(s), pi_k(s)) / c_k`` with
-``c_k = c0 gamma^(2(k+1))``. Steps are capped at ``eta_max`` so float64 keeps the ties; the
+``c_k = c0 gamma^(2(k+1))``; ``homotopic`` ``eta0 / gamma^(2(k+1))``, homotopic PMD's own step
+sequence (with ``eta0 = (1 - gamma)/(gamma tau0)`` it is the step HPMD takes, ``eta_k tau_k =
+(1 - gamma)/gamma``), so plain PMD can run HPMD's schedule without its regularisation (the
+schedule-matched control of the homotopy). Steps are capped at ``eta_max`` so float64 keeps the ties; the
 trace records the step actually taken.
 
 Each trace row ``k`` describes the policy ``pi_k`` *before* update ``k`` (row 0 is the start),
@@ -31,7 +34,7 @@ import jax.numpy as jnp
 from .mdp import (MDP, Solution, evaluate, evaluate_pair, kl_uniform, policy_kernel, q_from_v,
                   solve_pair, uniform)
 
-SCHEDULES = ("constant", "geometric", "linear", "decaying", "adaptive")
+SCHEDULES = ("constant", "geometric", "linear", "decaying", "adaptive", "homotopic")
 DIVERGENCES = ("kl", "euclidean")
 
 
@@ -116,7 +119,8 @@ def step_size(schedule, k, eta0, gamma, *, D=None, c0=1.0, eta_max=1e10):
                       eta0 * gamma ** (-kf),                          # geometric
                       eta0 * (kf + 1.0),                              # linear
                       eta0 / (kf + 1.0),                              # decaying
-                      dmax / (c0 * gamma ** (2.0 * (kf + 1.0)))])     # adaptive
+                      dmax / (c0 * gamma ** (2.0 * (kf + 1.0))),      # adaptive
+                      eta0 * gamma ** (-2.0 * (kf + 1.0))])            # homotopic
     return jnp.minimum(etas[idx], eta_max)
 
 

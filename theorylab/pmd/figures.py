@@ -27,14 +27,18 @@ def gap_curves_figure(m, v, claim, path, pdf=False):
 
 
 def superlinear_figure(m, v, claim, path, pdf=False):
-    """log10 of the non-optimal mass m_k per instance: a linear method is a straight line."""
+    """log10 of the non-optimal mass m_k per instance, one colour per algorithm (series): a
+    linear method is a straight line."""
     plt = plot._plt()
     fig, ax = plt.subplots(figsize=(5.2, 3.8))
-    lm = m.extra["log_m"] / np.log(10)
-    for i in range(min(16, lm.shape[0])):
-        ax.plot(np.arange(lm.shape[1]), lm[i], color="C0", lw=0.7, alpha=0.8)
+    for j, (name, log_m) in enumerate(m.extra["log_m"].items()):
+        lm = log_m / np.log(10)
+        for i in range(min(16, lm.shape[0])):
+            ax.plot(np.arange(lm.shape[1]), lm[i], color=f"C{j}", lw=0.7, alpha=0.8,
+                    label=name if i == 0 else None)
     ax.set_yscale("symlog", linthresh=10)
     ax.set_xlabel("iteration k")
     ax.set_ylabel("log10 m_k (non-optimal mass)")
+    ax.legend(fontsize=7)
     ax.set_title(f"{claim.id}: {v.status}", fontsize=10)
     return plot.save(fig, path, pdf)

@@ -53,7 +53,8 @@ def hpmd_ties(key, static, dynamic):
     """Homotopic (or plain) PMD on a Garnet MDP with planted ties.
 
     static: S, A, branching, steps, method ("hpmd" or "pmd"), divergence. dynamic: gamma,
-    tau0, ties; for HPMD q_regularized and homotopy (0/1); for PMD schedule (an index) and eta0.
+    tau0, ties; for HPMD q_regularized and homotopy (0/1) and tau_rate (tau_k = tau0
+    tau_rate^(k+1); gamma^2 when absent); for PMD schedule (an index) and eta0.
     Returns the trace, the final policy's sup distance to the maximal-entropy optimal policy
     (computed independently), to the optimal policy of least discounted regulariser of the run's
     own divergence (``dist_limit``; the same policy for KL) and to the per-state uniform split over optimal actions, the
@@ -67,7 +68,7 @@ def hpmd_ties(key, static, dynamic):
     steps, div = static["steps"], static.get("divergence", "kl")
     if static["method"] == "hpmd":
         tr = alg.hpmd(mdp, ref, steps, tau0=d["tau0"], divergence=div, q=d["q_regularized"] > 0,
-                      homotopy=d["homotopy"] > 0)
+                      homotopy=d["homotopy"] > 0, tau_rate=d.get("tau_rate"))
     else:
         tr = alg.pmd(mdp, ref, steps, schedule=d["schedule"], eta0=d["eta0"], divergence=div, eta_max=1e12)
     last = tr.pop("pi_next")
