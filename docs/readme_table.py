@@ -117,6 +117,41 @@ def full_text(e: dict | None) -> str:
     return f"{status}: {m}; controls rejected {rej}/{len(ctrls)}; {t}"
 
 
+def _row(c, q, cal, full) -> str:
+    status = "not recorded" if q is None else q["status"]
+    if q is not None and q["status"] == "skipped":
+        status = "skipped (needs full)"
+    elif q is not None and q["status"] != "passed":
+        status = f"**{status}**"
+    tag = c.tag + (f"; derived from {', '.join(f'`{d}`' for d in c.derived_from)}, not counted again"
+                   if c.derived_from else "")
+    cells = [f"`{c.id}`", tag, check_text(c), c.title.replace("|", "\\|"),
+             measured_text(q).replace("|", "\\|"),
+             f"{status}; {_cal_cell(cal)}".replace("|", "\\|"),
+             full_text(full).replace("|", "\\|")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def counts_text(claims, quick: dict, cal: dict) -> str:
+    """How many claims of each kind passed at quick size on root 0 and met the calibration
+    target, from the records (derived claims and code checks counted apart)."""
+    def count(group):
+        run = [c for c in group if c.id in quick and quick[c.id]["status"] != "skipped"]
+        passed = sum(quick[c.id]["status"] == "passed" for c in run)
+        summaries = [cal[c.id]["summary"] for c in group if (cal.get(c.id) or {}).get("summary", {}).get("roots")]
+        target = sum(s["passed"]["count"] >= TARGET * s["roots"] / 20 for s in summaries)
+        return (f"{len(group)} claim{'s' if len(group) != 1 else ''}; at quick size on root 0, "
+                f"{passed} of the {len(run)} run passed ({len(group) - len(run)} need the full "
+                f"size); {target} of the {len(summaries)} calibrated at quick size passed on at "
+                "least 19 of 20 fresh roots")
+    theorem = [c for c in claims if c.evidence == "theorem" and not c.derived_from]
+    derived = [c for c in claims if c.derived_from]
+    code = [c for c in claims if c.evidence == "code" and not c.derived_from]
+    return "\n".join([f"- **Theorem evidence**: {count(theorem)}.",
+                      f"- **Derived** from other claims' data (not counted again): {count(derived)}.",
+                      f"- **Code checks** (they can fail only through a bug): {count(code)}."])
+
+
 def table() -> str:
     sys.path.insert(0, str(ROOT))
     import theorylab
@@ -125,22 +160,17 @@ def table() -> str:
     cal = _load("results/calibration-quick/calibration.json").get("claims", {})
     full = {e["id"]: e for e in _load("results/full-cpu/results.json").get("claims", [])}
     head = ("| claim | tag | check | what is checked | measured (quick, root 0) | status at quick size; "
-            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`, "
-            "judged by the rules before issue 21) |")
-    lines = [head, "|---|---|---|---|---|---|---|"]
-    for c in sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id)):
-        q = quick.get(c.id)
-        status = "not recorded" if q is None else q["status"]
-        if q is not None and q["status"] == "skipped":
-            status = "skipped (needs full)"
-        elif q is not None and q["status"] != "passed":
-            status = f"**{status}**"
-        cells = [f"`{c.id}`", c.tag, check_text(c), c.title.replace("|", "\\|"),
-                 measured_text(q).replace("|", "\\|"),
-                 f"{status}; {_cal_cell(cal.get(c.id))}".replace("|", "\\|"),
-                 full_text(full.get(c.id)).replace("|", "\\|")]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`) |")
+    claims = sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id))
+    lines = [counts_text(claims, quick, cal), ""]
+    for title, group in (("Theorem evidence", [c for c in claims if c.evidence == "theorem"]),
+                         ("Code checks: they can fail only through a bug in the code, so they are "
+                          "counted apart from the theorem evidence",
+                          [c for c in claims if c.evidence == "code"])):
+        lines += [f"**{title}**", "", head, "|---|---|---|---|---|---|---|"]
+        lines += [_row(c, quick.get(c.id), cal.get(c.id), full.get(c.id)) for c in group]
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def render(readme: str) -> str:

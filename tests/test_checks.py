@@ -316,7 +316,43 @@ def test_evidence_counts_claims_sharing_a_sweep_once():
           Verdict("f.c", "slope", "passed", sources=[("f.c", "own")]),
           Verdict("f.d", "slope", "skipped")]
     ev = evidence(vs)
-    assert ev == {"claims_run": 3, "independent": 2, "shared": [["f.a", "f.b"]]}
+    assert (ev["claims_run"], ev["independent"], ev["shared"]) == (3, 2, [["f.a", "f.b"]])
+    assert ev["theorem"] == {"run": 3, "passed": 3, "independent": 2}
+
+
+def test_code_checks_and_derived_claims_are_counted_apart():
+    from theorylab.core.claims import Verdict
+    from theorylab.core.verify import evidence, evidence_text
+
+    vs = [Verdict("f.a", "slope", "passed", sources=[("f.a", "s")]),
+          Verdict("f.b", "slope", "failed", sources=[("f.b", "s")]),
+          Verdict("f.ab", "slope", "passed", sources=[("f.a", "s")], derived_from=("f.a", "f.b")),
+          Verdict("f.id", "identity", "passed", sources=[("f.id", "s")], evidence="code")]
+    ev = evidence(vs)
+    assert ev["theorem"] == {"run": 2, "passed": 1, "independent": 2}
+    assert ev["code"] == {"run": 1, "passed": 1, "ids": ["f.id"]}
+    assert ev["derived"] == {"f.ab": ["f.a", "f.b"]}
+    # the same counts from results.json entries
+    assert evidence([v.to_dict() for v in vs])["theorem"] == ev["theorem"]
+    text = evidence_text(ev)
+    assert "1 of 2 claims passed" in text and "1 of 1 passed" in text and "f.ab (from f.a, f.b)" in text
+
+
+def test_evidence_label_and_derived_from_are_checked_at_definition():
+    from theorylab.core.claims import Claim, Control
+    from theorylab.core.registry import Family
+
+    base = dict(id="f.x", title="t", statement="s", source="nowhere", tag="expected",
+                check=LimitCheck(intervals={"q": (0, 1)}), measure=lambda ctx: None,
+                sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8},
+                controls=[Control("c", "d", lambda ctx: None)])
+    with pytest.raises(ValueError, match="evidence: claim f.x must be one of"):
+        Claim(**base, evidence="bug")
+    with pytest.raises(ValueError, match="derived_from: claim f.x needs a sequence"):
+        Claim(**base, derived_from="f.y")
+    with pytest.raises(ValueError, match="derived_from: family f has no claim f.x -> f.y"):
+        Family("f", [Claim(**base, derived_from=("f.y",))])
+    assert Family("f", [Claim(**base), Claim(**{**base, "id": "f.z"}, derived_from=["f.x"])]).claims[1].derived_from == ("f.x",)
 
 
 def test_definition_errors_are_found_before_any_data():

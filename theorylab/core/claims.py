@@ -23,8 +23,13 @@ from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck, I
 from .sweep import root_seed as _root_seed
 
 SIZES = ("quick", "full")
+#: what a claim's verdict is evidence of: ``"theorem"`` (it could fail if the result it checks
+#: were false) or ``"code"`` (a code check: it can fail only through a bug, because what it
+#: checks is built into the code, such as an algebraic identity of the update or an equality
+#: the construction guarantees). Counted apart by ``verify``, the report and the README.
+EVIDENCE = ("theorem", "code")
 
-__all__ = ["SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
+__all__ = ["EVIDENCE", "SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
            "Control", "ControlResult", "IdentityCheck", "IdentityResult", "InstanceCounts",
            "LimitCheck", "LimitResult", "Measurement", "PointwiseCheck", "PointwiseResult",
            "Series", "SeriesResult", "SlopeCheck", "SlopeResult", "Verdict", "all_claims",
@@ -91,6 +96,8 @@ class Verdict:
     info: dict = dataclasses.field(default_factory=dict)
     root: int = 0
     sources: list = dataclasses.field(default_factory=list)  # (namespace, stream) of its data
+    evidence: str = "theorem"  # the claim's: "theorem" or "code" (a code check)
+    derived_from: tuple = ()  # the claim's: ids whose data its number is computed from
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -144,7 +151,8 @@ class Verdict:
                   "counts": None, "alternatives": {}}
         if self.result is not None:
             result.update({k: v for k, v in self.result.to_dict().items() if k not in head})
-        d = {**head, **result, "sentence": self.sentence,
+        d = {**head, **result, "sentence": self.sentence, "evidence": self.evidence,
+             "derived_from": list(self.derived_from),
              "control_rejected": self.control_rejected, "controls": self.controls,
              "sources": [list(s) for s in self.sources],
              "figure": self.figure, "wall_s": self.wall_s, "info": self.info}
@@ -224,12 +232,25 @@ class Claim:
     #: measurement's series carry the same values); checked against the declared alternatives
     #: at load, size by size
     band_at: Optional[Callable] = None
+    #: ``"theorem"`` or ``"code"`` (see :data:`EVIDENCE`): a code check is reported and counted
+    #: apart from the evidence for the theorems
+    evidence: str = "theorem"
+    #: the ids of the claims (of the same family) whose data this claim's number is computed
+    #: from: its verdict is reported as derived from them and not counted as evidence again
+    derived_from: Sequence[str] = ()
 
     def __post_init__(self):
         if "." not in self.id:
             raise ValueError(f"id: must look like 'family.short_name', got {self.id!r}")
         if self.tag not in TAGS:
             raise ValueError(f"tag: must be one of {TAGS}, got {self.tag!r}")
+        if self.evidence not in EVIDENCE:
+            raise ValueError(f"evidence: claim {self.id} must be one of {EVIDENCE}, got {self.evidence!r}")
+        if isinstance(self.derived_from, str):
+            raise ValueError(f"derived_from: claim {self.id} needs a sequence of claim ids, got a string")
+        object.__setattr__(self, "derived_from", tuple(self.derived_from))
+        if self.id in self.derived_from:
+            raise ValueError(f"derived_from: claim {self.id} cannot be derived from itself")
         for s in SIZES:
             if s not in self.sizes or s not in self.seeds:
                 raise ValueError(f"sizes/seeds: claim {self.id} must define size {s!r}")

@@ -68,7 +68,9 @@ def _cmd_list(args) -> int:
         return 0
     w = max((len(c.id) for c in claims), default=0)
     for c in claims:
-        extra = (" (needs full size)" if c.needs_full else "") + (" (needs a GPU at full size)" if c.needs_gpu else "")
+        extra = ((" (needs full size)" if c.needs_full else "") + (" (needs a GPU at full size)" if c.needs_gpu else "")
+                 + (" (code check)" if c.evidence == "code" else "")
+                 + (f" (derived from {', '.join(c.derived_from)})" if c.derived_from else ""))
         print(f"{c.id.ljust(w)}  [{c.tag}] {c.check.kind:9s} {c.source}{extra}")
         if args.verbose:
             print(f"{' ' * w}  {c.statement}")
@@ -95,7 +97,7 @@ def exit_status(statuses) -> int:
 
 def _cmd_verify(args) -> int:
     from .claims import select
-    from .verify import check_out_dir, default_cache_dir, evidence, table, verify
+    from .verify import check_out_dir, default_cache_dir, evidence, evidence_text, table, verify
 
     from .executors import make_executor
 
@@ -124,7 +126,8 @@ def _cmd_verify(args) -> int:
     counts = {s: sum(v.status == s for v in verdicts) for s in ("passed", "failed", "inconclusive", "skipped")}
     print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()) +
           f"; the {ev['claims_run']} claims run rest on {ev['independent']} independent sweeps"
-          + "".join(f"\n  shared data: {', '.join(g)}" for g in ev["shared"]))
+          + "".join(f"\n  shared data: {', '.join(g)}" for g in ev["shared"])
+          + f"\n{evidence_text(ev)}")
     if out is not None:
         print(f"results: {out / 'results.json'}")
     return exit_status(v.status for v in verdicts)

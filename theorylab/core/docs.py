@@ -105,6 +105,12 @@ def claims_markdown(families: Sequence[Family], results: Optional[str] = None,
                 b = c.bound
                 out.append(f"- **Bound**: `{b.expr}` ({b.tag}; {b.paper}" + (f", {b.theorem}" if b.theorem else "") + ")")
             out.append(f"- **Check**: {check_text(c.check)}")
+            if c.evidence == "code":
+                out.append("- **Evidence**: a code check (it can fail only through a bug); counted "
+                           "apart from the theorem evidence.")
+            if c.derived_from:
+                out.append(f"- **Derived from**: {', '.join(f'`{d}`' for d in c.derived_from)} (same "
+                           "data; not counted as evidence again).")
             for ctl in c.controls:
                 out.append(f"- **Control** `{ctl.name}`: {ctl.description}")
             for size in ("quick", "full"):

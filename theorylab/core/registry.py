@@ -62,6 +62,9 @@ class Family:
         if other:
             raise ValueError(f"claims: {', '.join(other)} belong to another family than {self.name!r} "
                              "(set Claim.family, or start the id with the family name)")
+        missing = sorted({f"{c.id} -> {d}" for c in claims for d in c.derived_from if d not in ids})
+        if missing:
+            raise ValueError(f"derived_from: family {self.name} has no claim {', '.join(missing)}")
         object.__setattr__(self, "claims", claims)
         if not self.package and claims:
             object.__setattr__(self, "package", claims[0].package or "")

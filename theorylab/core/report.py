@@ -48,13 +48,20 @@ def results_section(res: dict) -> list[str]:
         lines.append(f"The {ev['claims_run']} claims run rest on {ev['independent']} independent sweeps; "
                      "claims that read the same data count once:")
         lines += [f"- {', '.join(f'`{i}`' for i in g)}" for g in ev["shared"]]
+        if "theorem" in ev:
+            from .verify import evidence_text
+
+            text = evidence_text(ev)
+            lines += ["", text[0].upper() + text[1:] + "."]
     lines += ["", "| claim | tag | predicted | measured | CI | control | verdict | wall |",
               "|---|---|---|---|---|---|---|---|"]
     for c in claims:
         ci = c.get("ci")
         ci_s = f"{ci[0]:.3g}..{ci[1]:.3g}" if ci else "-"
         wall = f"{c['wall_s']:.0f} s" if c.get("wall_s") else "-"
-        lines.append(f"| `{c['id']}` | {c.get('tag', '-')} | {_fmt(c.get('predicted'))} | "
+        tag = c.get("tag", "-") + (", code check" if c.get("evidence") == "code" else "") + (
+            ", derived" if c.get("derived_from") else "")
+        lines.append(f"| `{c['id']}` | {tag} | {_fmt(c.get('predicted'))} | "
                      f"{_fmt(c.get('measured'))} | {ci_s} | {_control_cell(c)} | **{c['status']}** | {wall} |")
     for c in claims:
         lines += ["", f"### `{c['id']}` -- {c.get('title', '')}", ""]

@@ -152,8 +152,10 @@ def run_claim(claim: Claim, size: str = "quick", *, seeds: Optional[int] = None,
 
     check_definitions([claim])
     with precision_of(claim):
-        return _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
-                          progress=progress, root=root, force=force, executor=executor)
+        v = _run_claim(claim, size, seeds=seeds, cache_dir=cache_dir, out_dir=out_dir, pdf=pdf,
+                       progress=progress, root=root, force=force, executor=executor)
+    v.evidence, v.derived_from = claim.evidence, tuple(claim.derived_from)
+    return v
 
 
 def _run_claim(claim: Claim, size: str, *, seeds, cache_dir, out_dir, pdf, progress, root,
@@ -300,12 +302,26 @@ def write_results(out_dir, verdicts: Sequence[Verdict], claims: Sequence[Claim],
 
 
 def evidence(verdicts: Sequence) -> dict:
-    """Claims that measured the same shared sweep are one piece of evidence, not several:
-    groups of claim ids by the data they read, and the number of independent groups.
-    Takes verdicts or their ``results.json`` entries."""
-    rows = [(v.claim_id, v.status, v.sources) if isinstance(v, Verdict)
-            else (v["id"], v["status"], v.get("sources") or []) for v in verdicts]
-    parent = {cid: cid for cid, _, _ in rows}
+    """What the verdicts are evidence of, counted once each. Takes verdicts or their
+    ``results.json`` entries.
+
+    * Claims that measured the same shared sweep are one piece of evidence, not several: groups
+      of claim ids by the data they read (``shared``), and the number of independent groups
+      (``independent``) among the claims run.
+    * ``theorem``: the claims run that are evidence about a theorem, excluding code checks and
+      derived claims: how many ran, passed, and on how many independent sweeps they rest.
+    * ``code``: the code checks run (``Claim.evidence == "code"``) and how many passed.
+    * ``derived``: ``{id: [ids it is computed from]}`` for the derived claims run; they are
+      reported, never counted as evidence again.
+    """
+    rows = []
+    for v in verdicts:
+        if isinstance(v, Verdict):
+            rows.append((v.claim_id, v.status, v.sources, v.evidence, tuple(v.derived_from)))
+        else:
+            rows.append((v["id"], v["status"], v.get("sources") or [], v.get("evidence", "theorem"),
+                         tuple(v.get("derived_from") or ())))
+    parent = {row[0]: row[0] for row in rows}
 
     def find(a):
         while parent[a] != a:
@@ -314,19 +330,47 @@ def evidence(verdicts: Sequence) -> dict:
         return a
 
     owner: dict = {}
-    for cid, _, sources in rows:
+    for cid, _, sources, _, _ in rows:
         for src in map(tuple, sources):
             if src in owner:
                 parent[find(cid)] = find(owner[src])
             else:
                 owner[src] = cid
     groups: dict = {}
-    for cid, status, _ in rows:
-        if status != "skipped":
-            groups.setdefault(find(cid), []).append(cid)
+    theorem_groups: set = set()
+    theorem = {"run": 0, "passed": 0}
+    code = {"run": 0, "passed": 0, "ids": []}
+    derived = {}
+    for cid, status, _, kind, derived_from in rows:
+        if status == "skipped":
+            continue
+        groups.setdefault(find(cid), []).append(cid)
+        if derived_from:
+            derived[cid] = list(derived_from)
+        elif kind == "code":
+            code["run"] += 1
+            code["passed"] += status == "passed"
+            code["ids"].append(cid)
+        else:
+            theorem["run"] += 1
+            theorem["passed"] += status == "passed"
+            theorem_groups.add(find(cid))
+    theorem["independent"] = len(theorem_groups)
     shared = [sorted(g) for g in groups.values() if len(g) > 1]
     return {"claims_run": sum(len(g) for g in groups.values()), "independent": len(groups),
-            "shared": sorted(shared)}
+            "shared": sorted(shared), "theorem": theorem, "code": code, "derived": derived}
+
+
+def evidence_text(ev: dict) -> str:
+    """One paragraph: the theorem evidence, the code checks and the derived claims, counted apart."""
+    t, c = ev["theorem"], ev["code"]
+    text = (f"theorem evidence: {t['passed']} of {t['run']} claims passed, resting on "
+            f"{t['independent']} independent sweeps; code checks (can fail only through a bug): "
+            f"{c['passed']} of {c['run']} passed")
+    if ev["derived"]:
+        text += "; derived from other claims' data, not counted again: " + ", ".join(
+            f"{d} (from {', '.join(src)})" for d, src in sorted(ev["derived"].items()))
+    return text
 
 
 def control_summary(v: Verdict) -> str:

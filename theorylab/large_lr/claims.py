@@ -75,6 +75,7 @@ _claims.append(Claim(
                "derivation, not a theorem about learning."),
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
+    evidence="code",
     check=IdentityCheck(rtol=1e-10),
     measure=_identity_measure,
     controls=[Control("gradient_flow_conservation",
@@ -88,6 +89,8 @@ _claims.append(Claim(
         "1e-10 relative to the size of the summed terms: float64 rounding gives ~1e-15 per "
         "operation, so 1e-10 leaves 10^5 of room for accumulation inside one step and no room "
         "for a wrong formula (an O(eta^2 r^2) error is >= 1e-6 relative on these runs)."
+        " Code check (issue 22): the identity is the algebra of one GD step, so only a bug in "
+        "the GD code can break it; it is counted apart from the theorem evidence."
     ),
 ))
 
@@ -124,6 +127,7 @@ _claims.append(Claim(
                "steps eta = c/L0, c in [0.5, 4.5]."),
     source=f"{P1}; derived (proofs_check/large_lr.py)",
     tag="derived",
+    evidence="code",
     bound=GAP_BOUND,
     check=PointwiseCheck(rel_slack=1e-9, abs_slack=1e-8, min_count=8),
     measure=_stability_measure,
@@ -140,6 +144,8 @@ _claims.append(Claim(
         "100x room. The relative 1e-9 covers float64 rounding of eigvalsh on O(1e2) entries. "
         "At least a quarter of the runs must converge: a bound checked on nothing proves "
         "nothing."
+        " Code check (issue 22): a run that converges to a minimiser sharper than 2/eta would "
+        "contradict the linear stability of GD itself, so only a bug can break it; counted apart."
     ),
 ))
 
@@ -262,6 +268,8 @@ _claims.append(Claim(
         "there. The claim says \"within 25% of the edge\", a round statement of \"near 2/eta\", "
         "not a theorem. The band [0.75, 1] was moved after seeing 0.7997; it is frozen from "
         "here and judged by the calibration over fresh roots, not moved again."
+        " The band's upper edge can fail only through a bug (a converged run cannot be sharper "
+        "than 2/eta, by the stability bound); the evidence is its lower edge (issue 22)."
     ),
 ))
 
