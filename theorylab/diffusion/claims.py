@@ -184,9 +184,9 @@ _claims.append(Claim(
     needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
                 "inconclusive 4; control noise_inside_subspace rejected 20/20. Every fitted slope "
                 "lies in 0.92..1.05, but with 4 seeds the least-squares CI over 4 noise levels is "
-                "up to +-0.17 wide and reaches the band's edge on some roots; full size trains 16 "
-                "seeds at 3 values of n. Reproduce: theorylab calibrate diffusion.subspace_recovery "
-                "--roots 20 --run-full-only"),
+                "up to +-0.17 wide and reaches the band's edge on some roots; full size trains 8 "
+                "seeds (and a larger network) at the same 2 values of n. Reproduce: theorylab "
+                "calibrate diffusion.subspace_recovery --roots 20 --run-full-only"),
     title="The structured network's subspace error grows in proportion to the off-subspace noise",
     statement=("Trained on n points whose latents lie on a 2-dimensional subspace of R^16 plus "
                "N(0, sigma_perp^2) noise orthogonal to it, the structured network's frame V has "
