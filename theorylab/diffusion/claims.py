@@ -181,7 +181,8 @@ def _subspace_measure(ctx: Context, where: str = "perp") -> Measurement:
 
 _claims.append(Claim(
     id="diffusion.subspace_recovery",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 16/20 [0.58, 0.92], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 16/20 [0.58, 0.92], "
                 "inconclusive 4; control noise_inside_subspace rejected 20/20. Every fitted slope "
                 "lies in 0.92..1.05, but with 4 seeds the least-squares CI over 4 noise levels is "
                 "up to +-0.17 wide and reaches the band's edge on some roots; full size trains 8 "
@@ -382,7 +383,8 @@ def _ambient_measure(ctx: Context, kind: str = "structured") -> Measurement:
 
 _claims.append(Claim(
     id="diffusion.ambient_independence",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 14/20 [0.48, 0.85], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 14/20 [0.48, 0.85], "
                 "inconclusive 6 (13/20 before issue 12, on other draws). At quick size the least-squares CI of a slope over 4 values of D "
                 "with 4 seeds is about as wide as the band (+-0.15) around a slope near 0; full size "
                 "fits the slope in D at two n inside the statistical regime, 8 seeds each. Reproduce: theorylab calibrate "

@@ -337,7 +337,8 @@ def _critical_measure(ctx: Context, eta: float = 1.0) -> Measurement:
 
 _claims.append(Claim(
     id="large_lr.critical_rate",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 18/20 [0.70, 0.97], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 18/20 [0.70, 0.97], "
                 "inconclusive 2. At quick size on some roots seeds that join the k^(-1/2) curve late "
                 "pull the CI to the band's edge -0.45 (about 19 seeds would resolve it); full size "
                 "runs 256 seeds for 1e7 steps. Reproduce: theorylab calibrate large_lr.critical_rate "

@@ -204,7 +204,8 @@ def _ordering_measure(ctx: Context, rough_circle: bool = False) -> Measurement:
 
 _claims.append(Claim(
     id="manifold.rate_ordered_by_d",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 2/20 [0.03, 0.30], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 2/20 [0.03, 0.30], "
                 "inconclusive 18; control equal_exponents rejected 18/20 [0.70, 0.97]. At quick size "
                 "the ratio's slope (about -0.13..-0.17) lies within a CI half-width of the band's "
                 "edge -0.1, so the CI keeps touching it (about 33 seeds would resolve a typical "

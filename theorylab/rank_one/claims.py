@@ -165,7 +165,8 @@ def _gd_measure(ctx: Context, which: str = "gd") -> Measurement:
 
 _claims.append(Claim(
     id="rank_one.gd_flat_in_d",
-    needs_full=("calibration over 20 fresh roots at quick size, with the band centred on the derived "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21), with the band centred on the derived "
                 "tilt -0.111 (issue 12): passed 0/20, inconclusive 20; control perturbed rejected "
                 "20/20. The least-squares CI over 4 values of d is about +-0.09 wide, as wide as the "
                 "band (+-0.08), so it always reaches an edge; full size fits d = 32..256 (7 values) "
@@ -235,7 +236,8 @@ def _perturbed_measure(ctx: Context, kappa: float = KAPPA) -> Measurement:
 
 _claims.append(Claim(
     id="rank_one.perturbed_inverse_d",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 5/20 [0.11, 0.47], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 5/20 [0.11, 0.47], "
                 "inconclusive 15; control kappa_inside_bulk rejected 19/20 [0.76, 0.99]. At quick "
                 "size the derived finite-d tilts put the slope near the band's edge -0.85 and the "
                 "least-squares CI over 4 values of d straddles it; full size fits 7 values of d = "
@@ -285,7 +287,8 @@ def _gap_measure(ctx: Context, kappa: float = KAPPA) -> Measurement:
 
 _claims.append(Claim(
     id="rank_one.gap_grows_with_d",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 12/20 [0.39, 0.78], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 12/20 [0.39, 0.78], "
                 "inconclusive 8; control kappa_inside_bulk rejected 18/20 [0.70, 0.97]. At quick size"
                 " the derived finite-d tilts put the slope near the band's edge 0.7 and the least-"
                 "squares CI over 4 values of d straddles it; full size fits 7 values of d = 32..256, "
@@ -404,7 +407,8 @@ def _sigma_measure(ctx: Context, fixed_threshold: bool = False) -> Measurement:
 
 _claims.append(Claim(
     id="rank_one.sigma_squared",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 11/20 [0.34, 0.74], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 11/20 [0.34, 0.74], "
                 "inconclusive 9. At quick size perturbed GD's slope sits near the band's edge 1.85 "
                 "(the derived sigma^3/d^(3/2) term) and its CI straddles it; full size measures at d "
                 "= 256, where that term is 8x smaller. Reproduce: theorylab calibrate "

@@ -40,7 +40,8 @@ def _q_error_measure(ctx: Context, bias: float = 0.0) -> Measurement:
 
 _claims.append(Claim(
     id="spmd.q_error_rate",
-    needs_full=("calibration over 20 fresh roots at quick size: passed 8/20 [0.22, 0.61], "
+    needs_full=("when it was moved to the full size (calibration over 20 fresh roots at quick "
+                "size, under the interval rules before issue 21): passed 8/20 [0.22, 0.61], "
                 "inconclusive 12; control biased_estimator rejected 20/20. The fitted slopes lie in "
                 "-0.511..-0.534, a little steeper than -1/2: the smallest m (4 draws from 4 next "
                 "states) is outside the central-limit regime, and the least-squares CI over 5 values "
