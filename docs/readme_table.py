@@ -160,7 +160,8 @@ def table() -> str:
     cal = _load("results/calibration-quick/calibration.json").get("claims", {})
     full = {e["id"]: e for e in _load("results/full-cpu/results.json").get("claims", [])}
     head = ("| claim | tag | check | what is checked | measured (quick, root 0) | status at quick size; "
-            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`) |")
+            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`, "
+            "judged by the rules before issue 21) |")
     claims = sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id))
     lines = [counts_text(claims, quick, cal), ""]
     for title, group in (("Theorem evidence", [c for c in claims if c.evidence == "theorem"]),
