@@ -116,7 +116,7 @@ def main(argv=None):
     except ImportError:
         print("  k-NN: scikit-learn is not installed; skipped (pip install scikit-learn)")
         return
-    k = int(est.k_of_n(a.knn_n, 1.0, 2))
+    k = int(round(float(est.k_of_n(a.knn_n, 1.0, 2))))
     kk = jax.random.split(jax.random.PRNGKey(1), a.knn_seeds)
     S = jax.vmap(lambda key: data.draw(key, "torus", n_max=a.knn_n, n_test=1000, D=10, D_max=10,
                                        beta=1.0, sigma=0.5))(kk)

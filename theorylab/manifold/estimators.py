@@ -6,7 +6,11 @@ they check the data, the targets and the fits, not the theorem about networks.
 
 Constants are fixed once, in advance, not per n: ``k = 0.5 n^(2 beta/(2 beta + d))`` and the
 Gaussian bandwidth ``h = 0.7 n^(-1/(2 beta + d))``. Both balance squared bias against variance
-(proofs_check/manifold.py).
+(proofs_check/manifold.py). ``k`` is not rounded: the nested k-NN averages the ``floor(k)``
+nearest responses and the next one with weight ``k - floor(k)`` (dividing by ``k``), so ``k``
+and the error vary continuously with n. With k rounded, a k tuned by a large dimension takes
+only the values 1, 2, 3 over the whole grid and the error's slope in n is a step function's
+(issue 22).
 
 Nested samples make every n cheap: each test point's training points are sorted by distance
 once, and the k nearest among the first n are the first k sorted entries whose index is below
@@ -62,7 +66,8 @@ def smallest_k(d2, k: int):
 
 
 def k_of_n(n, beta, d, c=K_CONST):
-    return jnp.maximum(jnp.round(c * n ** (2 * beta / (2 * beta + d))), 1.0)
+    """The (fractional) number of neighbours, at least 1."""
+    return jnp.maximum(c * n ** (2 * beta / (2 * beta + d)), 1.0)
 
 
 def h_of_n(n, beta, d, c=H_CONST):
@@ -70,15 +75,17 @@ def h_of_n(n, beta, d, c=H_CONST):
 
 
 def knn_nested(order, y, ns, ks):
-    """k-NN predictions at every n of ``ns`` (static) with ``ks`` neighbours (traced):
-    ``order`` is each test point's training indices sorted by distance."""
+    """k-NN predictions at every n of ``ns`` (static) with ``ks`` neighbours (traced, possibly
+    fractional: the ``floor(k) + 1``-th nearest enters with weight ``k - floor(k)``): ``order``
+    is each test point's training indices sorted by distance."""
     ys = y[order]  # (n_test, n_max) responses in distance order
     preds = []
     for n, k in zip(ns, ks):
         inside = order < n
         rank = jnp.cumsum(inside, axis=-1)
-        use = inside & (rank <= k)
-        preds.append(jnp.sum(jnp.where(use, ys, 0.0), -1) / k)
+        whole = jnp.floor(k)
+        w = jnp.where(inside & (rank <= whole), 1.0, jnp.where(inside & (rank == whole + 1), k - whole, 0.0))
+        preds.append(jnp.sum(w * ys, -1) / k)
     return jnp.stack(preds)
 
 
