@@ -60,8 +60,11 @@ def test_knn_and_nadaraya_watson_against_numpy_brute_force():
     out = est.reference_errors(s, ns, 1.0, 1)
     for j, n in enumerate(ns):
         d2 = ((xt[:, None, :] - x[None, :n, :]) ** 2).sum(-1)
-        k = int(np.asarray(out["k"])[j])
-        knn = y[np.argsort(d2, axis=1, kind="stable")[:, :k]].mean(1)
+        k = float(np.asarray(out["k"])[j])  # fractional: the next neighbour weighs k - floor(k)
+        assert k != int(k)
+        whole = int(k)
+        ranked = y[np.argsort(d2, axis=1, kind="stable")]
+        knn = (ranked[:, :whole].sum(1) + (k - whole) * ranked[:, whole]) / k
         h = float(np.asarray(out["h"])[j])
         w = np.exp(-(d2 - d2.min(1, keepdims=True)) / (2 * h**2))
         nw = (w @ y[:n]) / w.sum(1)
