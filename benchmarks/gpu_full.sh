@@ -5,14 +5,18 @@
 #   benchmarks/gpu_full.sh --out DIR CLAIM...     # a subset, elsewhere
 #   benchmarks/gpu_full.sh --size quick --out DIR large_lr.imbalance_identity
 #                                                 # the same path at quick size (CI runs this on the CPU)
+#   benchmarks/gpu_full.sh --calibrate 10 --first-root 1 --no-bench CLAIM...
+#                                                 # then calibrate CLAIM over roots 1..10 at the size
+#                                                 # -> DIR/calibration/ (calibration.json, report.md)
 #
 # Set-up on the GPU machine (once): python -m pip install ".[cuda]"   (JAX's CUDA 12 build)
 #
 # What it writes under DIR: results.json, report.md and figures/ (theorylab verify and report),
 # verify.txt (the verdicts) and verify.log (progress with ETAs), benchmarks/<family>.txt (each
 # benchmark's output at the size that matches), machine.txt (GPU, driver, JAX backend) and
-# timings.txt (wall seconds per stage). Claims and cells are cached as usual, so a run cut off by
-# an allocation's time limit resumes where it stopped when started again.
+# timings.txt (wall seconds per stage); with --calibrate, calibration/ (theorylab calibrate over
+# fresh roots, resumed like any calibration). Claims and cells are cached as usual, so a run cut
+# off by an allocation's time limit resumes where it stopped when started again.
 #
 # Budget: the target is under 8 minutes on one H100 for the whole full-size suite; the estimates
 # per claim, from FLOPs and sequential steps, are in the README ("GPU and full size").
@@ -22,17 +26,23 @@ size=full
 out=results/full-gpu
 claims=()
 bench=1
+roots=0
+first_root=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size="${2:?--size needs a value}"; shift 2 ;;
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
     --no-bench) bench=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    --calibrate) roots="${2:?--calibrate needs a number of roots}"; shift 2 ;;
+    --first-root) first_root="${2:?--first-root needs a root}"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) echo "gpu_full.sh: error: unknown option $1" >&2; exit 2 ;;
     *) claims+=("$1"); shift ;;
   esac
 done
 case "$size" in quick|full) ;; *) echo "gpu_full.sh: error: --size: must be quick or full, got $size" >&2; exit 2 ;; esac
+case "$roots" in ''|*[!0-9]*) echo "gpu_full.sh: error: --calibrate: must be a number of roots, got $roots" >&2; exit 2 ;; esac
+case "$first_root" in ''|*[!0-9]*) echo "gpu_full.sh: error: --first-root: must be a root number, got $first_root" >&2; exit 2 ;; esac
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$out/benchmarks" || exit 2
@@ -54,6 +64,18 @@ verify_rc=$?
 stamp "verify(rc=$verify_rc)"
 theorylab report "$out" > /dev/null
 tail -n 3 "$out/verify.txt"
+
+if [ "$roots" -gt 0 ]; then
+  # fresh roots at the same size; --run-full-only so that a quick-size calibration of a
+  # full-only claim measures it too (at full size it changes nothing)
+  theorylab calibrate "${claims[@]}" --size "$size" --roots "$roots" --first-root "$first_root" \
+    --run-full-only --out "$out/calibration" > "$out/calibration.txt" 2> "$out/calibration.log"
+  rc=$?
+  stamp "calibrate(rc=$rc)"
+  tail -n 3 "$out/calibration.txt"
+  [ $rc = 2 ] && verify_rc=2
+  [ $rc = 1 ] && verify_rc=1
+fi
 
 if [ "$bench" = 1 ]; then
   if [ "$size" = full ]; then

@@ -36,8 +36,23 @@ def test_gpu_script_runs_at_quick_size_and_writes_its_folder(tmp_path):
         assert (out / "benchmarks" / f"{b}.txt").read_text().strip()
 
 
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_gpu_script_calibrates_over_fresh_roots(tmp_path):
+    out = tmp_path / "gpu"
+    r = _run("--size", "quick", "--out", str(out), "--no-bench", "--calibrate", "2", "--first-root", "5",
+             "large_lr.imbalance_identity", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    cal = json.loads((out / "calibration" / "calibration.json").read_text())
+    assert cal["roots"] == [5, 6] and cal["meta"]["size"] == "quick"
+    assert cal["claims"]["large_lr.imbalance_identity"]["summary"]["passed"]["count"] == 2
+    stages = dict(line.rsplit(" ", 1) for line in (out / "timings.txt").read_text().splitlines())
+    assert "calibrate(rc=0)" in stages and not (out / "benchmarks" / "pmd.txt").exists()
+
+
 def test_gpu_script_bad_input_is_one_line_and_exit_2(tmp_path):
     r = _run("--size", "huge", tmp_path=tmp_path)
     assert r.returncode == 2 and "--size" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = _run("--frobnicate", tmp_path=tmp_path)
     assert r.returncode == 2 and "unknown option" in r.stderr
+    r = _run("--calibrate", "many", tmp_path=tmp_path)
+    assert r.returncode == 2 and "--calibrate" in r.stderr and len(r.stderr.strip().splitlines()) == 1
