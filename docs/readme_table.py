@@ -62,8 +62,9 @@ def measured_text(e: dict | None) -> str:
         text = "; ".join(parts) or f"{_num(e['measured'])}{_ci(e['ci'])}"
     else:
         counts = e.get("counts") or {}
-        what = {"pointwise": "worst ratio", "limit": "median", "identity": "max error"}.get(kind, "measured")
-        text = f"{what} {_num(e['measured'])}{_ci(e['ci']) if kind == 'limit' else ''}"
+        what = {"pointwise": "worst ratio", "limit": "median", "identity": "max error",
+                "constancy": "max/min ratio"}.get(kind, "measured")
+        text = f"{what} {_num(e['measured'])}{_ci(e['ci']) if kind in ('limit', 'constancy') else ''}"
         if counts.get("counted") is not None:
             text += f", {counts['outside']} of {counts['counted']} instances outside"
     ctrls = e.get("controls") or []

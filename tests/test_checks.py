@@ -390,3 +390,45 @@ def test_run_claim_refuses_a_claim_that_is_not_well_defined():
               sizes={"quick": {}, "full": {}}, seeds={"quick": 2, "full": 8})
     with pytest.raises(ValueError, match="demo.nocontrol is not well defined: it has no control"):
         run_claim(c)
+
+
+def test_constancy_check_decides_from_a_simultaneous_interval():
+    from theorylab.core.checks import ConstancyCheck, ConstancyResult
+
+    rng = np.random.default_rng(0)
+    x = np.array([0.125, 0.25, 0.5, 1.0])
+    chk = ConstancyCheck(factor=1.37)
+    flat = np.exp(0.05 * rng.standard_normal((64, 4)))
+    r = chk.evaluate(Measurement(x=x, y=flat))
+    assert isinstance(r, ConstancyResult) and r.outcome == "passed"
+    assert r.predicted == 1.0 and r.tolerance == 1.37 and 1.0 <= r.ci[0] <= r.measured <= r.ci[1] < 1.37
+    bent = np.exp(np.array([0.0, 0.6, 0.1, 0.3]) + 0.05 * rng.standard_normal((64, 4)))
+    r2 = chk.evaluate(Measurement(series={"flat": (x, flat), "bent": (x, bent)}))
+    assert r2.outcome == "failed" and r2.reported_series == "bent" and r2.ci[0] > 1.37
+    assert not r2.rejects()  # as a control: the flat series passed, so it is not rejected
+    assert chk.evaluate(Measurement(x=x, y=bent)).rejects()
+    noisy = np.exp(0.1 * np.log(x) + 0.5 * rng.standard_normal((4, 4)))
+    assert chk.evaluate(Measurement(x=x, y=noisy)).outcome == "inconclusive"
+    one = flat.copy()
+    one[1:, 2] = np.nan  # a grid point with one finite value: no evidence
+    r3 = chk.evaluate(Measurement(x=x, y=one))
+    assert r3.outcome == "error" and "grid point 2 keeps 1" in r3.sentence
+    d = r2.to_dict()
+    assert d["kind"] == "constancy" and d["series"]["bent"]["outcome"] == "failed"
+    with pytest.raises(ValueError, match="factor"):
+        ConstancyCheck(factor=1.0)
+
+
+def test_log_spread_interval_is_simultaneous_and_contains_the_truth_at_its_level():
+    from theorylab.core.fit import log_spread
+
+    rng = np.random.default_rng(1)
+    means = np.array([0.0, 0.2, 0.1])
+    hits = 0
+    for _ in range(200):
+        sp = log_spread(np.exp(means + 0.3 * rng.standard_normal((8, 3))))
+        hits += sp.lo <= 0.2 <= sp.hi
+        assert sp.lo <= sp.spread <= sp.hi
+    assert hits >= 190  # at least 95% (Bonferroni makes it conservative)
+    with pytest.raises(ValueError, match="points >= 2"):
+        log_spread(np.ones((5, 1)))

@@ -20,9 +20,9 @@ packages (entry-point group ``theorylab.families``, see :mod:`theorylab.core.reg
 __version__ = "0.1.0"
 
 from .core.bounds import Bound
-from .core.checks import (CheckResult, IdentityCheck, IdentityResult, InstanceCounts, LimitCheck,
-                          LimitResult, Outcome, PointwiseCheck, PointwiseResult, Series, SlopeCheck,
-                          SlopeResult)
+from .core.checks import (CheckResult, ConstancyCheck, ConstancyResult, IdentityCheck,
+                          IdentityResult, InstanceCounts, LimitCheck, LimitResult, Outcome,
+                          PointwiseCheck, PointwiseResult, Series, SlopeCheck, SlopeResult)
 from .core.claims import Claim, Control, Measurement, Verdict
 from .core.claims import select as _select
 from .core.precision import x64
@@ -42,7 +42,8 @@ def families():
     return _families()
 
 
-__all__ = ["Bound", "CheckResult", "Claim", "Control", "Family", "IdentityCheck", "IdentityResult",
-           "InstanceCounts", "LimitCheck", "LimitResult", "Measurement", "Outcome", "PointwiseCheck",
-           "PointwiseResult", "Series", "SlopeCheck", "SlopeResult", "Verdict", "claims",
-           "clear_compiled", "families", "measure", "run_claim", "verify", "x64", "__version__"]
+__all__ = ["Bound", "CheckResult", "Claim", "ConstancyCheck", "ConstancyResult", "Control",
+           "Family", "IdentityCheck", "IdentityResult", "InstanceCounts", "LimitCheck",
+           "LimitResult", "Measurement", "Outcome", "PointwiseCheck", "PointwiseResult", "Series",
+           "SlopeCheck", "SlopeResult", "Verdict", "claims", "clear_compiled", "families",
+           "measure", "run_claim", "verify", "x64", "__version__"]

@@ -49,7 +49,7 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
-from .fit import RateFit, fit_rate
+from .fit import RateFit, Spread, fit_rate, log_spread
 
 class Outcome(str, enum.Enum):
     """A check's outcome. A ``str`` too, so it compares, hashes and serialises as its value."""
@@ -367,6 +367,41 @@ class LimitResult(CheckResult):
 
     def to_dict(self) -> dict:
         return {**super().to_dict(), "counts": self.counts}
+
+
+@dataclasses.dataclass(kw_only=True)
+class ConstancyResult(CheckResult):
+    """A constancy check's result: the allowed ``factor``, and per series (``spreads``, name ->
+    :class:`~theorylab.core.fit.Spread` of ``log y``) the spread with its simultaneous 95%
+    interval and its outcome (``outcomes``); the reported series is the one with the least
+    margin. Headline: ``measured`` is ``max/min`` of the geometric means over the grid
+    (``exp(spread)``), ``ci`` its interval, ``predicted`` 1 (constant), ``tolerance`` the factor."""
+
+    factor: float
+    spreads: dict
+    outcomes: dict
+    reported_series: Optional[str] = None
+    kind: ClassVar[str] = "constancy"
+
+    def _reported(self) -> Optional[Spread]:
+        return self.spreads.get(self.reported_series if self.reported_series is not None else "")
+
+    predicted = property(lambda self: 1.0)
+    measured = property(lambda self: None if self._reported() is None else math.exp(self._reported().spread))
+    ci = property(lambda self: None if self._reported() is None else
+                  (math.exp(self._reported().lo), math.exp(self._reported().hi)))
+    tolerance = property(lambda self: self.factor)
+
+    def rejects(self) -> bool:
+        """As a control's: failed in every series."""
+        return self.outcome == "failed" and all(o == "failed" for o in self.outcomes.values())
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "reported_series": self.reported_series,
+                "series": {n: {"outcome": self.outcomes[n], "ratio": math.exp(sp.spread),
+                               "ci": [math.exp(sp.lo), math.exp(sp.hi)],
+                               "geometric_means": [math.exp(v) for v in sp.means],
+                               "seeds": list(sp.seeds)} for n, sp in self.spreads.items()}}
 
 
 def _jsonable(obj):
@@ -962,3 +997,73 @@ class LimitCheck(Check):
         from . import plot
 
         return plot.interval_figure(m.values, self.intervals, m.mask, title=title)[0]
+
+
+@dataclasses.dataclass
+class ConstancyCheck(Check):
+    """A positive quantity is constant over a grid within a factor: for each series of the
+    measurement (``x``, ``y`` of shape ``(seeds, points)``, as for a slope check), the ratio of
+    the largest to the smallest geometric mean over seeds, ``exp(max_j m_j - min_j m_j)`` with
+    ``m_j`` the mean of ``log y`` at point ``j``, against ``factor``.
+
+    Its 95% interval is simultaneous over the grid (t-intervals at level ``1 - 0.05/m`` per
+    point, Bonferroni; :func:`~theorylab.core.fit.log_spread`): ``passed`` when its upper end
+    is at most ``factor``, ``failed`` when its lower end exceeds it, else ``inconclusive``. Unlike
+    a slope, it sees any departure from a constant, a bend or a step as much as a trend, so a
+    control whose values are not a power law is still decided. Every series must pass; a
+    control is rejected when every series fails. A grid point with fewer than 2 finite
+    positive values is an ``error`` (no evidence).
+    """
+
+    factor: float = 1.5
+    kind = "constancy"
+
+    def __post_init__(self):
+        if not self.factor > 1:
+            raise ValueError(f"factor: must be greater than 1, got {self.factor}")
+
+    def evaluate(self, m: Measurement) -> ConstancyResult:
+        bound = math.log(self.factor)
+        spreads, outcomes, parts = {}, {}, []
+        for name, s in m.all_series().items():
+            label = f"{name}: " if name else ""
+            try:
+                sp = log_spread(s.y)
+            except ValueError as e:
+                outcomes[name] = "error"
+                parts.append(f"{label}no spread ({e})")
+                continue
+            spreads[name] = sp
+            out = "passed" if sp.hi <= bound else "failed" if sp.lo > bound else "inconclusive"
+            outcomes[name] = out
+            gm = ", ".join(f"{math.exp(v):.4g}" for v in sp.means)
+            parts.append(f"{label}the geometric means over the grid ({gm}) vary by a factor "
+                         f"{math.exp(sp.spread):.3f} (95% simultaneous CI {math.exp(sp.lo):.3f}.."
+                         f"{math.exp(sp.hi):.3f}, {min(sp.seeds)}-{max(sp.seeds)} seeds per point) "
+                         f"against at most {self.factor:.3g}: "
+                         + {"passed": "the CI lies under it", "failed": "the CI lies wholly above it",
+                            "inconclusive": "INCONCLUSIVE, the CI contains it"}[out])
+        order = {"error": 0, "failed": 1, "inconclusive": 2, "passed": 3}
+        outcome = min(outcomes.values(), key=order.__getitem__) if outcomes else "error"
+
+        def margin(n):
+            return bound - spreads[n].hi if n in spreads else -math.inf
+
+        worst = min(outcomes, key=lambda n: (order[outcomes[n]], margin(n))) if outcomes else None
+        sentence = "; ".join(parts)
+        note = _divergence_note(m)
+        if note:
+            sentence += f"; {note}"
+        unc = ("95% simultaneous interval of the max/min ratio of the geometric means: a "
+               "t-interval of the mean log value at each grid point over its own seeds, at level "
+               "1 - 0.05/(points) (Bonferroni)")
+        single = list(outcomes) == [""]
+        return ConstancyResult(outcome=outcome, sentence=sentence, uncertainty=unc,
+                               factor=self.factor, spreads=spreads, outcomes=outcomes,
+                               reported_series=None if single else worst)
+
+    def figure(self, m: Measurement, result: ConstancyResult, *, title: str = "", bound_latex: str = ""):
+        from . import plot
+
+        return plot.constancy_figure({n: s for n, s in m.all_series().items()}, result.spreads,
+                                     self.factor, title=title, xlabel=m.xlabel, ylabel=m.ylabel)[0]

@@ -17,7 +17,8 @@ import zlib
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .bounds import TAGS, Bound
-from .checks import (OUTCOMES, Alternative, Check, CheckResult, IdentityCheck, IdentityResult,
+from .checks import (OUTCOMES, Alternative, Check, CheckResult, ConstancyCheck, ConstancyResult,
+                     IdentityCheck, IdentityResult,
                      InstanceCounts, LimitCheck, LimitResult, Measurement, PointwiseCheck,
                      PointwiseResult, Series, SeriesResult, SlopeCheck, SlopeResult, _jsonable)
 from .sweep import root_seed as _root_seed
@@ -29,7 +30,8 @@ SIZES = ("quick", "full")
 #: the construction guarantees). Counted apart by ``verify``, the report and the README.
 EVIDENCE = ("theorem", "code")
 
-__all__ = ["EVIDENCE", "SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim", "Context",
+__all__ = ["EVIDENCE", "SIZES", "STATUSES", "OUTCOMES", "Alternative", "Check", "CheckResult", "Claim",
+           "ConstancyCheck", "ConstancyResult", "Context",
            "Control", "ControlResult", "IdentityCheck", "IdentityResult", "InstanceCounts",
            "LimitCheck", "LimitResult", "Measurement", "PointwiseCheck", "PointwiseResult",
            "Series", "SeriesResult", "SlopeCheck", "SlopeResult", "Verdict", "all_claims",

@@ -54,10 +54,11 @@ def _recorded(entry: dict) -> str:
     status = entry.get("status", "?")
     meas, ci = entry.get("measured"), entry.get("ci")
     txt = status
-    if entry.get("series"):
-        txt += ": " + "; ".join(
-            f"{n or 'slope'} {s['slope']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]"
-            for n, s in entry["series"].items() if s.get("slope") is not None and s.get("ci"))
+    slopes = [f"{n or 'slope'} {s['slope']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]"
+              for n, s in (entry.get("series") or {}).items()
+              if s.get("slope") is not None and s.get("ci")]
+    if slopes:
+        txt += ": " + "; ".join(slopes)
     elif isinstance(meas, (int, float)):
         txt += f": measured {meas:.3g}" + (f" [{ci[0]:.3g}, {ci[1]:.3g}]" if ci else "")
     ctl = entry.get("controls") or []

@@ -323,3 +323,51 @@ def mean_interval(values, axis: int = -1, level: float = 0.95) -> tuple[np.ndarr
     mean = v.mean(axis=axis)
     half = stats.t.ppf(1 - (1 - level) / 2, n - 1) * v.std(axis=axis, ddof=1) / np.sqrt(n)
     return mean - half, mean + half
+
+
+@dataclasses.dataclass(frozen=True)
+class Spread:
+    """How far a quantity moves over a grid: ``spread = max_j m_j - min_j m_j`` of the
+    seed-means ``m_j`` of ``log y`` at each grid point, with a simultaneous interval
+    ``[lo, hi]`` (see :func:`log_spread`); ``means`` and ``halves`` per grid point, ``seeds`` the
+    finite seeds per point, ``level`` the confidence of the pair."""
+
+    spread: float
+    lo: float
+    hi: float
+    means: tuple
+    halves: tuple
+    seeds: tuple
+    level: float = 0.95
+
+
+def log_spread(y, level: float = 0.95) -> Spread:
+    """The spread of the seed-mean of ``log y`` over the grid points (the columns of ``y``,
+    shape ``(seeds, m)``, positive), with an interval of confidence at least ``level``.
+
+    Each point's mean gets a t-interval over its own finite seeds at level ``1 - (1 - level)/m``
+    (Bonferroni): all ``m`` cover their means together with probability at least ``level``, and
+    then the true spread lies in ``[max(0, max lo_j - min hi_j), max hi_j - min lo_j]``. Seeds
+    need not be paired across points. Raises ``ValueError`` naming the point when a grid point
+    keeps fewer than 2 finite positive values."""
+    from scipy import stats
+
+    y = np.asarray(y, float)
+    if y.ndim != 2 or y.shape[1] < 2:
+        raise ValueError(f"y: a spread needs values of shape (seeds, points >= 2), got {y.shape}")
+    m = y.shape[1]
+    q = 1 - (1 - level) / (2 * m)
+    means, halves, seeds = [], [], []
+    for j in range(m):
+        v = y[:, j]
+        v = np.log(v[np.isfinite(v) & (v > 0)])
+        if v.size < 2:
+            raise ValueError(f"y: grid point {j} keeps {v.size} finite positive values (needs 2)")
+        means.append(float(v.mean()))
+        halves.append(float(stats.t.ppf(q, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size)))
+        seeds.append(int(v.size))
+    mu, h = np.array(means), np.array(halves)
+    lo = max(0.0, float((mu - h).max() - (mu + h).min()))
+    hi = float((mu + h).max() - (mu - h).min())
+    return Spread(float(mu.max() - mu.min()), lo, hi, tuple(means), tuple(halves), tuple(seeds), level)
+

@@ -149,3 +149,34 @@ def interval_figure(values: dict, intervals: dict, masks: dict, *, title: str = 
     ax.set_xticklabels(labels or list(intervals), fontsize=8)
     ax.set_title(title, fontsize=10)
     return fig, ax
+
+
+def constancy_figure(series: dict, spreads: dict, factor: float, *, title: str = "",
+                     xlabel: str = "x", ylabel: str = "y", ax=None):
+    """Each series' geometric mean over seeds per grid point with its simultaneous interval
+    (log-log), and the band of width ``factor`` centred (geometrically) on its extremes."""
+    plt = _plt()
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.2, 3.8))
+    for i, (name, s) in enumerate(series.items()):
+        sp = spreads.get(name)
+        if sp is None:
+            continue
+        x = np.asarray(s.x, float)
+        mu, h = np.array(sp.means), np.array(sp.halves)
+        ax.errorbar(x, np.exp(mu), yerr=[np.exp(mu) - np.exp(mu - h), np.exp(mu + h) - np.exp(mu)],
+                    fmt="o-", color=f"C{i}", lw=1, ms=4, capsize=2, label=name or None)
+        centre = (mu.max() + mu.min()) / 2
+        half = np.log(factor) / 2
+        ax.fill_between([x.min(), x.max()], np.exp(centre - half), np.exp(centre + half),
+                        color=f"C{i}", alpha=0.12)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if any(series):
+        ax.legend(fontsize=7)
+    ax.set_title(title or f"constant within a factor {factor:.3g}", fontsize=9)
+    return fig, ax
+

@@ -35,7 +35,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from .checks import SlopeCheck, decide_interval, fraction_interval, quantile_interval
-from .fit import TILT_LEVEL, fit_rate, mean_interval
+from .fit import TILT_LEVEL, fit_rate, log_spread, mean_interval
 
 FORMAT = "theorylab-selftest/1"
 TARGET = 0.93  # the least coverage accepted for an interval reported as 95%
@@ -235,6 +235,51 @@ def _proportion_rows(seed_counts, reps, rng) -> list[Row]:
     return rows
 
 
+def _constancy_rows(seed_counts, reps, rng) -> list[Row]:
+    """The constancy check's simultaneous interval of the spread of mean log values over 4 and
+    7 grid points (log-normal seeds, sd 0.2 and heavy-tailed t3 x 0.2), and its false-fail and
+    false-pass rates against a factor 1.37 (a true spread of 0, and one just over log 1.37), and
+    how often a constant quantity passes (its power: the price of a simultaneous interval)."""
+    from .checks import ConstancyCheck, Measurement
+
+    rows = []
+    chk = ConstancyCheck(factor=1.37)
+    edge = float(np.log(1.37)) + 1e-9
+    for points in (4, 7):
+        means = 0.25 * np.sin(np.arange(points))  # a bend, not a trend
+        truth = float(means.max() - means.min())
+        x = _grid(points)
+        for n in seed_counts:
+            hits = heavy = ff = fp = power = 0
+            for _ in range(reps):
+                y = np.exp(means + 0.2 * rng.standard_normal((n, points)))
+                sp = log_spread(y)
+                hits += sp.lo <= truth <= sp.hi
+                y = np.exp(means + 0.2 * rng.standard_t(3, (n, points)))
+                sp = log_spread(y)
+                heavy += sp.lo <= truth <= sp.hi
+                flat = np.exp(0.2 * rng.standard_normal((n, points)))
+                out = chk.evaluate(Measurement(x=x, y=flat)).outcome
+                ff += out == "failed"
+                power += out == "passed"
+                step = np.where(np.arange(points) == points - 1, edge, 0.0)
+                y = np.exp(step + 0.2 * rng.standard_normal((n, points)))
+                fp += chk.evaluate(Measurement(x=x, y=y)).outcome == "passed"
+            rows.append(Row("constancy, spread of mean logs (simultaneous)", "log-normal seeds, a bend",
+                            n, points, 0.95, TARGET, hits, reps))
+            rows.append(Row("constancy, spread of mean logs (simultaneous)", "t3 seeds, a bend",
+                            n, points, 0.95, TARGET, heavy, reps))
+            rows.append(Row("constancy check, factor 1.37", "constant: failed", n, points, 0.95,
+                            0.025, ff, reps, "false-fail"))
+            rows.append(Row("constancy check, factor 1.37", "a step just over the factor: passed", n,
+                            points, 0.95, 0.025, fp, reps, "false-pass"))
+            # the price of a simultaneous interval: how often a truly constant quantity passes
+            # (reported; no target)
+            rows.append(Row("constancy check, factor 1.37", "constant (sd 0.2): passed", n, points,
+                            0.95, 0.0, power, reps, "power"))
+    return rows
+
+
 #: replica counts of the mean intervals: bpmd.uniform_linear's 64 (quick) and 512 (full), and 16
 REPLICAS = (16, 64, 512)
 
@@ -282,6 +327,7 @@ SECTIONS: dict[str, tuple] = {
     "decisions": (("decisions", _decision_rows),),
     "proportions": (("proportions", _proportion_rows),),
     "replicas": (("replicas", _replica_rows),),
+    "constancy": (("constancy", _constancy_rows),),
 }
 
 
