@@ -432,3 +432,22 @@ def test_log_spread_interval_is_simultaneous_and_contains_the_truth_at_its_level
     assert hits >= 190  # at least 95% (Bonferroni makes it conservative)
     with pytest.raises(ValueError, match="points >= 2"):
         log_spread(np.ones((5, 1)))
+
+
+def test_a_constancy_verdict_is_calibrated_like_any_other():
+    """calibrate's record reads each series' own number (a slope, or a constancy ratio)."""
+    from theorylab.core.calibrate import record
+    from theorylab.core.checks import ConstancyCheck
+    from theorylab.core.claims import Control
+    from theorylab.core.verify import run_claim
+
+    rng = np.random.default_rng(3)
+    x = np.array([0.125, 0.25, 0.5, 1.0])
+    flat = lambda ctx: Measurement(x=x, y=np.exp(0.05 * rng.standard_normal((64, 4))))  # noqa: E731
+    bent = lambda ctx: Measurement(x=x, y=np.exp(np.array([0, 1.0, 0, 1.0]) + 0.05 * rng.standard_normal((64, 4))))  # noqa: E731
+    v = run_claim(_claim(flat, [Control("bent", "d", bent)], check=ConstancyCheck(factor=1.37)))
+    assert v.status == "passed"
+    r = record(v)
+    assert r["series"][""]["outcome"] == "passed" and 1.0 <= r["series"][""]["ratio"] < 1.37
+    assert r["controls"]["bent"]["rejected"] and r["controls"]["bent"]["series"] == {"": "failed"}
+

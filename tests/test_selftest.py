@@ -67,6 +67,11 @@ def test_selftest_cli_writes_its_record(tmp_path):
     doc = __import__("json").loads((tmp_path / "selftest.json").read_text())
     assert doc["format"] == selftest.FORMAT and doc["rows"] and all("mc_se" in r for r in doc["rows"])
     assert "# theorylab selftest" in (tmp_path / "report.md").read_text()
+    # every section the package has can be chosen on the command line
+    from theorylab.core.cli import build_parser
+
+    for section in selftest.SECTIONS:
+        assert build_parser().parse_args(["selftest", "--section", section]).section == [section]
     for bad in (["--reps", "3"], ["--section", "nope"], ["--seeds", "1"]):
         with pytest.raises(SystemExit) as e:
             main(["selftest", *bad])

@@ -53,7 +53,10 @@ def record(v: Verdict) -> dict:
     return {
         "status": d["status"], "outcome": d["outcome"], "measured": _num(d["measured"]),
         "ci": d["ci"], "controls": controls, "alternatives": d["alternatives"],
-        "series": {n: {"outcome": s["outcome"], "slope": _num(s["slope"]), "ci": s["ci"]}
+        # per series: its outcome and its number with its CI (a slope's fit, or a constancy
+        # check's max/min ratio)
+        "series": {n: {"outcome": s["outcome"], "ci": s.get("ci"),
+                       **{k: _num(s[k]) for k in ("slope", "ratio") if k in s}}
                    for n, s in d["series"].items()},
         "counts": d["counts"], "sentence": d["sentence"], "wall_s": round(v.wall_s, 3),
     }

@@ -281,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("--seeds", type=_positive_int("--seeds", least=2), nargs="+", default=None,
                     help="seed counts (default: every count the claims use)")
     ps.add_argument("--section", action="append", default=None,
-                    choices=["slope", "tilt", "decisions", "proportions", "replicas"],
+                    choices=["slope", "tilt", "decisions", "proportions", "replicas", "constancy"],
                     help="run only this section (repeatable)")
     ps.add_argument("--seed", type=_positive_int("--seed", least=0), default=0, help="random seed")
     ps.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
