@@ -108,7 +108,9 @@ def full_text(e: dict | None) -> str:
     status = e["status"] if e["status"] == "passed" else f"**{e['status']}**"
     series = e.get("series") or {}
     if series:
-        m = "; ".join((f"{n}: " if n else "") + f"{_num(s['slope'])}{_ci(s['ci'])}" for n, s in series.items())
+        # each series' own number: a slope, or a constancy check's max/min ratio
+        m = "; ".join((f"{n}: " if n else "") + f"{_num(s.get('slope', s.get('ratio')))}{_ci(s.get('ci'))}"
+                      for n, s in series.items())
     else:
         m = f"measured {_num(e['measured'])}"
     ctrls = e.get("controls") or []
