@@ -169,9 +169,12 @@ def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
     params = dict(claim.sizes["full"], ns=(64, 128, 256), n_test=64, net_steps=50, D=6, D_max=8, cube_D=6)
     ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
     m = claim.measure(ctx)
-    # on a CPU the (2, 1) series is left to a GPU, and the verdict says so with its cost
-    assert set(m.series) == {"d=1, beta=1", "d=2, beta=2"}
+    # on a CPU the beta = 1 pair is left to a GPU, and the verdict says so with its cost; the
+    # CPU pair differs in d alone, so the two predicted exponents differ
+    assert set(m.series) == {"d=1, beta=2", "d=2, beta=2"}
+    assert m.series["d=1, beta=2"].predicted != m.series["d=2, beta=2"].predicted
     assert "needs a GPU" in m.info["d=2, beta=1: not run on a CPU"]
+    assert "needs a GPU" in m.info["d=1, beta=1: not run on a CPU"]
     assert not any(m.info[f"{k}: diverged runs"] for k in m.series)
     assert all(len(m.info[f"{k}: median best step per n (of 50)"]) == 3 for k in m.series)
     for name, s in m.series.items():

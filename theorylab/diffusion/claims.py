@@ -33,7 +33,7 @@ T0 = 1e-3
 
 SIZES = {
     "quick": {"ns": (8, 12, 16, 24, 32, 48, 64, 128, 512, 2048), "n_floor": 32768, "D": 16, "Ds": (8, 16, 32, 64),
-              "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.1, 0.3),
+              "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.06, 0.12, 0.3),
               "n_D": 2048, "steps": 2000, "batch": 256, "width": 64, "depth": 2, "lr": 1e-2, "m_eval": 512},
     # full: the statistical regime n >= 256 (window fixed in advance) with a network whose
     # optimisation floor (n_floor) is 6-8x lower than the quick one (width 128, depth 3, 4000
@@ -43,7 +43,7 @@ SIZES = {
     # m_eval 1024: the nearest-training-point distances hold m_eval x n_floor floats per seed
     # (1 GB at 1024), and four seeds run at once per thread
     "full": {"ns": (256, 512, 1024, 2048, 4096, 8192), "n_floor": 262144, "D": 16,
-             "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.1, 0.3),
+             "ns_subspace": (512, 2048), "sigmas_perp": (0.01, 0.03, 0.06, 0.12, 0.3),
              "Ds": (8, 16, 32, 64), "n_D": 2048, "steps": 4000, "batch": 512, "width": 128,
              "depth": 3, "lr": 5e-3, "m_eval": 1024, "n_Ds": (256, 1024)},
 }
@@ -51,6 +51,9 @@ SEEDS = {"quick": 4, "full": 8}
 #: the score-rate fit window, fixed in advance: n >= 256 (below it a batch of 512 sees every
 #: training point many times per step and the error falls faster than any statistical rate)
 RATE_N_MIN = 256
+#: the subspace-recovery fit window, fixed in advance: sigma_perp >= 0.03 (below it the
+#: exact-data floor bends the error; see the claim's notes)
+SUBSPACE_SIGMA_MIN = 0.03
 def _static(p, kind: str, D_max: int, n_max: int) -> dict:
     return {"kind": kind, "D_max": D_max, "d": D_LATENT, "K": 6, "t0": T0, "T": T_END,
             "m_eval": p["m_eval"], "n_max": n_max, "steps": p["steps"], "batch": p["batch"],
@@ -192,14 +195,17 @@ _claims.append(Claim(
     statement=("Trained on n points whose latents lie on a 2-dimensional subspace of R^16 plus "
                "N(0, sigma_perp^2) noise orthogonal to it, the structured network's frame V has "
                "||V V^T - A A^T||_F with log-log slope in sigma_perp within 0.15 of 1 (sigma_perp = "
-               "0.01..0.3; n = 512 and 2048), as a first-order perturbation of the data's principal "
-               "subspace predicts. On exact data (sigma_perp = 0) the error is reported, not checked."),
+               "0.03..0.3, 4 levels, a window fixed in advance; n = 512 and 2048), as a first-order "
+               "perturbation of the data's principal subspace predicts. On exact data (sigma_perp = "
+               "0) and at sigma_perp = 0.01 the error is reported, not checked."),
     source=f"{CHZW}, abstract (the generated distribution captures the subspace); the rate in "
            "sigma_perp is our first-order expectation",
     tag="expected",
     check=SlopeCheck(predicted=1.0, side="two-sided", tol=0.15,
+                     window={"x_min": SUBSPACE_SIGMA_MIN, "min_points": 4},
                      alternatives={"sigma_perp^2": 2.0, "no growth (sigma^0)": 0.0}),
     measure=_subspace_measure,
+    grid=lambda p: {f"n={n}": p["sigmas_perp"] for n in p["ns_subspace"]},
     controls=[Control("noise_inside_subspace", "the same noise levels added inside the subspace: "
                       "the data's span is unchanged, so the error must not grow like sigma",
                       lambda ctx: _subspace_measure(ctx, "par"))],
@@ -210,7 +216,14 @@ _claims.append(Claim(
         "error is the finite-sample cross term, linear in sigma_perp (an exploratory run: "
         "slope ~0.98 at n = 512, errors ~ n^(-1/2)). tol 0.15: seed scatter of a 4-seed slope "
         "plus the exact-data floor (~4e-4) bending the smallest sigma. Alternatives: a "
-        "quadratic bias (sigma^2) and no growth (sigma^0)."
+        "quadratic bias (sigma^2) and no growth (sigma^0). Design (issue 22, fixed before its "
+        "run): at full size the exact-data floor (up to 8.4e-4) bent the small-sigma end (n = "
+        "2048: local slope 0.94 over sigma = 0.01..0.03, 1.00 once the floor is taken out in "
+        "quadrature), so the fit starts at sigma = 0.03, where the floor moves the error by under "
+        "1%, and two noise levels were added (0.06, 0.12; 0.1 is gone) so that 4 points remain; "
+        "sigma = 0.01 is measured and reported. A fixed window rather than a subtraction: the "
+        "control's error sits near the floor at every sigma, and a subtraction would leave it "
+        "without a fit."
     ),
 ))
 
