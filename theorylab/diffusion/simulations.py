@@ -17,7 +17,8 @@ of a Gaussian matrix, rows beyond D zero), a Gaussian-mixture latent, ``n_max`` 
   on a uniform grid;
 * ``mmd2``: MMD^2 between generated latents V^T x (exponential integrator, smallest t0) and true
   latents V^T x, ``mmd2_null`` for a sampler whose latent score is zero and ``mmd2_memorizer``
-  for one that replays random training points (controls); 256 of each set of latents for the
+  for one that replays random training points (controls), ``mmd2_truth`` between two independent
+  true samples of the same size (the estimator's noise); 256 of each set of latents for the
   figures;
 * ``nn_ratio``: the median distance of generated samples to their nearest training point over
   that of fresh true samples (about 1 for a sampler that generalises, 0 for one that copies).
@@ -122,6 +123,8 @@ def train_and_measure(key, static, dynamic):
                 gen = xs[0]  # the smallest t0
         truth = draw_data(jax.random.fold_in(ke, 1), p, m) @ V
         out["mmd2"] = metrics.mmd2(gen @ V, truth)
+        # the estimator's own noise: MMD^2 between two independent true samples of the same size
+        out["mmd2_truth"] = metrics.mmd2(draw_data(jax.random.fold_in(ke, 2), p, m) @ V, truth)
         out["latents_generated"], out["latents_true"] = gen[:256] @ V, truth[:256]
         # memorisation: distances to the nearest of the n training points, of the generated
         # samples and of fresh true samples; and a sampler that replays training points

@@ -346,8 +346,10 @@ _claims.append(Claim(
     title="At the critical step 2/lambda*, balancing is sublinear: |x_k - y_k| ~ k^(-1/2)",
     statement=("GD on 1/2 (xy - 1)^2 with eta = 2/lambda* = 1 (lambda* = 2, the flattest "
                "minimiser's sharpness) from unbalanced starts (x0 in [1.1, 1.6], y0 in [0.5, 0.8]) "
-               "converges to (1, 1) with |x_k - y_k| decaying as k^(-1/2): fitted log-log slope "
-               "-0.5 over the last two decades of steps (k in [1e4, 1e6] at quick size)."),
+               "converges to (1, 1) with |x_k - y_k| decaying as k^(-1/2): the log-log slope over "
+               "the last two decades of steps (9 log-spaced checkpoints, k in [1e4, 1e6] at quick "
+               "size and [1e5, 1e7] at full size) lies within 0.05 of -0.5, its 95% CI (a t-interval "
+               "over the seeds' own slopes; diverged seeds counted, not fitted) inside the band."),
     source=("the k^(-1/2) law at the critical step is recalled, not traced to a published source; "
             "our heuristic: the step map's first nonlinear term is cubic, d_{k+1} = d_k - c d_k^3"),
     tag="expected",
