@@ -100,9 +100,26 @@ def _cal_cell(entry: dict | None) -> str:
     return text if text.startswith("not calibrated") else "calibration " + text
 
 
+def _current(e: dict) -> bool:
+    """Whether a recorded entry was made by the code as it is now: its claim's package
+    fingerprint (core, top-level modules and the claim's family) matches."""
+    import theorylab
+    from theorylab.core.results import code_fingerprint
+
+    claim = next((c for c in theorylab.claims() if c.id == e["id"]), None)
+    return claim is not None and (e.get("run") or {}).get("code") == code_fingerprint(claim.package)
+
+
 def full_text(e: dict | None) -> str:
     if e is None:
         return "not run"
+    if not _current(e):
+        commit = ((e.get("run") or {}).get("git_commit") or "unknown")[:7]
+        return f"*by older code ({commit}):* " + _full_text(e)
+    return _full_text(e)
+
+
+def _full_text(e: dict) -> str:
     if e["status"] == "skipped":
         return "skipped: " + e["sentence"].split(": ", 1)[-1]
     status = e["status"] if e["status"] == "passed" else f"**{e['status']}**"
@@ -163,8 +180,8 @@ def table() -> str:
     cal = _load("results/calibration-quick/calibration.json").get("claims", {})
     full = {e["id"]: e for e in _load("results/full-cpu/results.json").get("claims", [])}
     head = ("| claim | tag | check | what is checked | measured (quick, root 0) | status at quick size; "
-            "calibration over 20 fresh roots (Wilson 95%) | full size, 2-core CPU (`results/full-cpu/`, "
-            "judged by the rules before issue 21) |")
+            "calibration over 20 fresh roots (Wilson 95%) | full size, root 0, 2-core CPU "
+            "(`results/full-cpu/`; entries by older code marked) |")
     claims = sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id))
     lines = [counts_text(claims, quick, cal), ""]
     for title, group in (("Theorem evidence", [c for c in claims if c.evidence == "theorem"]),
