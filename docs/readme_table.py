@@ -3,8 +3,9 @@
 Reads the claims (id, tag, check, title), ``results/quick-root0/results.json`` (the quick run on
 root 0), ``results/calibration-quick/calibration.json`` (20 fresh roots) and
 ``results/full-cpu/results.json`` (the full-size run at the final code; a claim it lacks falls
-back to ``results/full-cpu-pre21/results.json``, the earlier run, marked), and writes the table between the markers
-``<!-- claims-table:start -->`` and ``<!-- claims-table:end -->`` of README.md.
+back to ``results/full-cpu-pre21/results.json``, the earlier run, marked), and writes the table
+between the markers ``<!-- claims-table:start -->`` and ``<!-- claims-table:end -->`` of
+README.md.
 
     python docs/readme_table.py          # rewrite the table in README.md
     python docs/readme_table.py --check  # exit 1 when README.md's table is stale
