@@ -16,3 +16,48 @@ def timed(fn, *args, repeat=1):
             out.block_until_ready()
         best = min(best, time.perf_counter() - t)
     return best, out
+
+
+class Record:
+    """What one benchmark run measured: the lines it prints, its timings (seconds) and its
+    ratios (baseline time over theorylab's), written with provenance by :meth:`write`."""
+
+    def __init__(self, name: str):
+        self.name, self.lines, self.timings, self.ratios = name, [], {}, {}
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+        self.lines.append(line)
+
+    def time(self, key: str, seconds: float) -> float:
+        self.timings[key] = round(float(seconds), 6)
+        return seconds
+
+    def ratio(self, key: str, value: float) -> float:
+        self.ratios[key] = round(float(value), 3)
+        return value
+
+    def write(self, out, argv, config: dict) -> None:
+        """``out/NAME.json`` (provenance, configuration, timings, ratios) and ``out/NAME.txt``
+        (the printed lines), atomically; nothing when ``out`` is None."""
+        if out is None:
+            return
+        import sys
+        from pathlib import Path
+
+        from theorylab.core.results import atomic_write_json, atomic_write_text, provenance
+
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        args = list(sys.argv[1:] if argv is None else argv)
+        atomic_write_json(folder / f"{self.name}.json",
+                          {"provenance": provenance(command=f"python benchmarks/{self.name}.py " + " ".join(args)),
+                           "config": {k: v for k, v in config.items() if k != "out"},
+                           "timings_s": self.timings, "ratios": self.ratios})
+        atomic_write_text(folder / f"{self.name}.txt", "\n".join(self.lines) + "\n")
+
+
+def add_out(parser) -> None:
+    parser.add_argument("--out", default=None,
+                        help="folder for NAME.json (timings and ratios, with provenance) and NAME.txt "
+                             "(by convention results/benchmarks/)")

@@ -20,7 +20,7 @@ import argparse
 import math
 
 import numpy as np
-from common import timed
+from common import Record, add_out, timed
 
 
 def main(argv=None):
@@ -30,6 +30,7 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=8)
     p.add_argument("--steps", type=int, default=2000)
     p.add_argument("--loop-steps", type=int, default=200, help="steps timed for the python loop (scaled)")
+    add_out(p)
     a = p.parse_args(argv)
     for name in ("D", "n", "seeds", "steps", "loop_steps"):
         if getattr(a, name) < 1:
@@ -47,7 +48,8 @@ def main(argv=None):
     static = dc._static(q, "structured", a.D, a.n)
     dyn = {"n": float(a.n), "D": a.D, "lr": q["lr"]}
     keys = jax.random.split(jax.random.PRNGKey(0), a.seeds)
-    print(f"diffusion training sweep: D={a.D}, d=2, n={a.n}, {a.steps} steps, batch {q['batch']}, "
+    rec = Record("diffusion")
+    rec.say(f"diffusion training sweep: D={a.D}, d=2, n={a.n}, {a.steps} steps, batch {q['batch']}, "
           f"{a.seeds} seeds; backend {jax.default_backend()}, {threads} threads")
 
     # python loop (training only): each seed's first step (its compile) is timed as it is, the
@@ -98,13 +100,21 @@ def main(argv=None):
         res[th] = (t_cold, t_warm, out["score_error"])
     rel = abs(res[threads][2].mean() / per_seed.mean() - 1)
     assert rel < 0.05, f"versions disagree: mean score error differs by {rel:.1%}"
-    print(f"  mean score error: vmapped {res[threads][2].mean():.4f}, per seed {per_seed.mean():.4f}")
-    print(f"  python loop over seeds and steps (training only; {a.loop_steps} steps timed per seed, scaled) {t_loop:8.2f} s")
-    print(f"  jit per seed, looped (train + measure + sample)  {t_seed:8.2f} s   {t_loop / t_seed:6.2f}x the python loop "
+    rec.time("python_loop", t_loop)
+    rec.time("jit_per_seed", t_seed)
+    rec.ratio("python_loop/jit_per_seed", t_loop / t_seed)
+    for th, (_, t_warm, _) in res.items():
+        rec.time(f"theorylab_warm_{th}_threads", t_warm)
+        rec.ratio(f"python_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
+        rec.ratio(f"jit_per_seed/theorylab_warm_{th}_threads", t_seed / t_warm)
+    rec.say(f"  mean score error: vmapped {res[threads][2].mean():.4f}, per seed {per_seed.mean():.4f}")
+    rec.say(f"  python loop over seeds and steps (training only; {a.loop_steps} steps timed per seed, scaled) {t_loop:8.2f} s")
+    rec.say(f"  jit per seed, looped (train + measure + sample)  {t_seed:8.2f} s   {t_loop / t_seed:6.2f}x the python loop "
           f"(compile {t_cold1:.1f} s)")
     for th, (t_cold, t_warm, _) in res.items():
-        print(f"  theorylab jit(vmap), {th} thread(s)               {t_warm:8.2f} s   {t_loop / t_warm:6.2f}x the python loop, "
-              f"{t_seed / t_warm:5.2f}x jit per seed" + (f" (cold {t_cold:.1f} s)" if t_cold else ""))
+        rec.say(f"  theorylab jit(vmap), {th} thread(s)               {t_warm:8.2f} s   {t_loop / t_warm:6.2f}x the python loop, "
+                f"{t_seed / t_warm:5.2f}x jit per seed" + (f" (cold {t_cold:.1f} s)" if t_cold else ""))
+    rec.write(a.out, argv, vars(a))
 
 
 if __name__ == "__main__":

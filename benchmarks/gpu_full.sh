@@ -12,8 +12,9 @@
 # Set-up on the GPU machine (once): python -m pip install ".[cuda]"   (JAX's CUDA 12 build)
 #
 # What it writes under DIR: results.json, report.md and figures/ (theorylab verify and report),
-# verify.txt (the verdicts) and verify.log (progress with ETAs), benchmarks/<family>.txt (each
-# benchmark's output at the size that matches), machine.txt (GPU, driver, JAX backend) and
+# verify.txt (the verdicts) and verify.log (progress with ETAs), benchmarks/<family>.json and
+# .txt (each benchmark's timings and ratios with provenance, and its report, at the size that
+# matches; its whole output in benchmarks/<family>.log), machine.txt (GPU, driver, JAX backend) and
 # timings.txt (wall seconds per stage); with --calibrate, calibration/ (theorylab calibrate over
 # fresh roots, resumed like any calibration). Claims and cells are cached as usual, so a run cut
 # off by an allocation's time limit resumes where it stopped when started again.
@@ -97,10 +98,10 @@ if [ "$bench" = 1 ]; then
   fi
   for b in pmd rank_one large_lr manifold diffusion; do
     # shellcheck disable=SC2086  # the arguments are words on purpose
-    python "benchmarks/$b.py" ${args[$b]} > "$out/benchmarks/$b.txt" 2>&1
+    python "benchmarks/$b.py" ${args[$b]} --out "$out/benchmarks" > "$out/benchmarks/$b.log" 2>&1
     rc=$?
     stamp "benchmark_$b(rc=$rc)"
-    [ $rc = 0 ] || { echo "gpu_full.sh: benchmark $b failed (rc $rc), see $out/benchmarks/$b.txt" >&2; verify_rc=1; }
+    [ $rc = 0 ] || { echo "gpu_full.sh: benchmark $b failed (rc $rc), see $out/benchmarks/$b.log" >&2; verify_rc=1; }
   done
 fi
 stamp total

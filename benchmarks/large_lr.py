@@ -18,6 +18,7 @@ import argparse
 import time
 
 import numpy as np
+from common import Record, add_out
 
 
 def numpy_vectorised(x0, c, steps):
@@ -68,6 +69,7 @@ def main(argv=None):
     p.add_argument("--runs", type=int, default=4096)
     p.add_argument("--steps", type=int, default=20000)
     p.add_argument("--loop-runs", type=int, default=16, help="runs timed for the per-run loop")
+    add_out(p)
     a = p.parse_args(argv)
     if a.runs < 1 or a.steps < 1 or a.loop_runs < 1:
         p.error("--runs, --steps, --loop-runs: must be positive")
@@ -95,16 +97,24 @@ def main(argv=None):
     t_warm = time.perf_counter() - t
 
     err = max(np.max(np.abs(out - ref)), np.max(np.abs(out[:m] - ref_loop)))
-    print(f"device: {jax.devices()[0]} ({jax.default_backend()}), {a.runs} runs x {a.steps} steps, float64")
-    print(f"max |theorylab - numpy| of D_inf/D_0: {err:.2e} (must be < 1e-9)")
-    print(f"numpy per-run loop (scaled from {m} runs): {t_loop:8.3f} s")
-    print(f"numpy vectorised over the grid:           {t_vec:8.3f} s")
-    print(f"theorylab cold (trace + compile + run):   {t_cold:8.3f} s")
-    print(f"theorylab warm (compiled):                {t_warm:8.3f} s")
-    print(f"speed-up warm vs numpy vectorised: {t_vec / t_warm:6.1f}x; cold: {t_vec / t_cold:6.1f}x; "
+    rec = Record("large_lr")
+    for k, v in (("numpy_loop", t_loop), ("numpy_vectorised", t_vec), ("theorylab_cold", t_cold),
+                 ("theorylab_warm", t_warm)):
+        rec.time(k, v)
+    rec.ratio("numpy_vectorised/theorylab_warm", t_vec / t_warm)
+    rec.ratio("numpy_vectorised/theorylab_cold", t_vec / t_cold)
+    rec.ratio("numpy_loop/theorylab_warm", t_loop / t_warm)
+    rec.say(f"device: {jax.devices()[0]} ({jax.default_backend()}), {a.runs} runs x {a.steps} steps, float64")
+    rec.say(f"max |theorylab - numpy| of D_inf/D_0: {err:.2e} (must be < 1e-9)")
+    rec.say(f"numpy per-run loop (scaled from {m} runs): {t_loop:8.3f} s")
+    rec.say(f"numpy vectorised over the grid:           {t_vec:8.3f} s")
+    rec.say(f"theorylab cold (trace + compile + run):   {t_cold:8.3f} s")
+    rec.say(f"theorylab warm (compiled):                {t_warm:8.3f} s")
+    rec.say(f"speed-up warm vs numpy vectorised: {t_vec / t_warm:6.1f}x; cold: {t_vec / t_cold:6.1f}x; "
           f"warm vs per-run loop: {t_loop / t_warm:8.0f}x")
     if err > 1e-9:
         raise SystemExit("results disagree: timing not valid")
+    rec.write(a.out, argv, vars(a))
 
 
 if __name__ == "__main__":

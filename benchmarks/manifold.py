@@ -24,7 +24,7 @@
 import argparse
 
 import numpy as np
-from common import timed
+from common import Record, add_out, timed
 
 
 def main(argv=None):
@@ -35,6 +35,7 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=200)
     p.add_argument("--knn-n", type=int, default=4096)
     p.add_argument("--knn-seeds", type=int, default=16)
+    add_out(p)
     a = p.parse_args(argv)
     for name in ("n", "D", "seeds", "steps", "knn_n", "knn_seeds"):
         if getattr(a, name) < 1:
@@ -48,7 +49,8 @@ def main(argv=None):
     from theorylab.manifold import simulations as sims
 
     threads = default_threads()
-    print(f"manifold benchmarks; backend {jax.default_backend()} ({jax.devices()[0].device_kind}), "
+    rec = Record("manifold")
+    rec.say(f"manifold benchmarks; backend {jax.default_backend()} ({jax.devices()[0].device_kind}), "
           f"{threads} threads")
 
     # ---- 1. network training sweep -------------------------------------------------------
@@ -99,22 +101,30 @@ def main(argv=None):
     same = [int((np.abs(v - ref) <= 1e-5 * ref).sum()) for v in (tl[threads][2], loop_mse)]
     rel = max(abs(tl[threads][2].mean() / ref.mean() - 1), abs(loop_mse.mean() / ref.mean() - 1))
     assert rel < 0.05, f"network versions disagree: mean test MSE differs by {rel:.1%}"
-    print(f"  network sweep: torus in R^{a.D}, n={a.n}, width {W}, depth {L}, {steps} Adam steps, "
+    rec.time("network/python_loop", t_loop)
+    rec.time("network/jit_per_seed", t_seed)
+    rec.ratio("network/python_loop/jit_per_seed", t_loop / t_seed)
+    for th, (_, t_warm, _) in tl.items():
+        rec.time(f"network/theorylab_warm_{th}_threads", t_warm)
+        rec.ratio(f"network/python_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
+        rec.ratio(f"network/jit_per_seed/theorylab_warm_{th}_threads", t_seed / t_warm)
+    rec.say(f"  network sweep: torus in R^{a.D}, n={a.n}, width {W}, depth {L}, {steps} Adam steps, "
           f"{a.seeds} seeds; test MSE equal to 1e-5 (relative) on {same[0]} (vmap) and {same[1]} "
           f"(python loop) of {a.seeds} seeds, mean within {rel:.1%}")
-    print(f"    python loop over seeds and steps  {t_loop:8.3f} s")
-    print(f"    jit per seed, looped              {t_seed:8.3f} s   {t_loop / t_seed:6.2f}x the python loop "
+    rec.say(f"    python loop over seeds and steps  {t_loop:8.3f} s")
+    rec.say(f"    jit per seed, looped              {t_seed:8.3f} s   {t_loop / t_seed:6.2f}x the python loop "
           f"(compile {t_cold_seed:.2f} s)")
-    print(f"    theorylab cold (incl. compile)    {tl[1][0]:8.3f} s")
+    rec.say(f"    theorylab cold (incl. compile)    {tl[1][0]:8.3f} s")
     for th, (_, t_warm, _) in tl.items():
-        print(f"    theorylab jit(vmap), {th} thread(s) {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the python loop, "
-              f"{t_seed / t_warm:5.2f}x jit per seed")
+        rec.say(f"    theorylab jit(vmap), {th} thread(s) {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the python loop, "
+                f"{t_seed / t_warm:5.2f}x jit per seed")
 
     # ---- 2. k-NN against scikit-learn ------------------------------------------------------
     try:
         from sklearn.neighbors import KNeighborsRegressor
     except ImportError:
-        print("  k-NN: scikit-learn is not installed; skipped (pip install scikit-learn)")
+        rec.say("  k-NN: scikit-learn is not installed; skipped (pip install scikit-learn)")
+        rec.write(a.out, argv, vars(a))
         return
     k = int(round(float(est.k_of_n(a.knn_n, 1.0, 2))))
     kk = jax.random.split(jax.random.PRNGKey(1), a.knn_seeds)
@@ -129,13 +139,17 @@ def main(argv=None):
         return np.stack([KNeighborsRegressor(n_neighbors=k, algorithm=algorithm).fit(X[i], Y[i]).predict(Xt[i])
                          for i in range(a.knn_seeds)])
 
-    print(f"  k-NN: torus in R^10, n={a.knn_n}, 1000 queries, k={k}, {a.knn_seeds} seeds")
+    rec.time("knn/theorylab", t_tl)
+    rec.say(f"  k-NN: torus in R^10, n={a.knn_n}, 1000 queries, k={k}, {a.knn_seeds} seeds")
     for algorithm in ("auto", "brute"):
         t_sk, pred_sk = timed(sk, algorithm, repeat=3)
         err = np.abs(pred - pred_sk).max()
         assert err < 1e-5, f"k-NN versions disagree: {err:.2e}"
-        print(f"    scikit-learn KNeighborsRegressor({algorithm!r}) {t_sk:8.3f} s; max |d prediction| {err:.1e}")
-    print(f"    theorylab jit(vmap), brute force   {t_tl:8.3f} s   (compile {t_cold:.2f} s)")
+        rec.time(f"knn/sklearn_{algorithm}", t_sk)
+        rec.ratio(f"knn/sklearn_{algorithm}/theorylab", t_sk / t_tl)
+        rec.say(f"    scikit-learn KNeighborsRegressor({algorithm!r}) {t_sk:8.3f} s; max |d prediction| {err:.1e}")
+    rec.say(f"    theorylab jit(vmap), brute force   {t_tl:8.3f} s   (compile {t_cold:.2f} s)")
+    rec.write(a.out, argv, vars(a))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import argparse
 import time
 
 import numpy as np
-from common import timed
+from common import Record, add_out, timed
 
 
 def numpy_pmd(P, c, gamma, steps, eta=1.0):
@@ -109,6 +109,7 @@ def main(argv=None):
     p.add_argument("--gamma", type=float, default=0.9)
     p.add_argument("--batch", type=int, default=2, help="MDPs per vmapped block in the lax.map version")
     p.add_argument("--loop-mdps", type=int, default=32, help="MDPs timed for the per-MDP numpy loop")
+    add_out(p)
     a = p.parse_args(argv)
     for name in ("mdps", "S", "A", "branching", "steps", "loop_mdps", "batch"):
         if getattr(a, name) < 1:
@@ -142,19 +143,29 @@ def main(argv=None):
     flops = a.mdps * (a.steps + 1) * (2 / 3 * a.S**3 + 4 * a.S * a.A * a.S)
     np_peak, jx_peak = matmul_gflops()
     best = min(t_warm, t_bwarm)
-    print(f"PMD: {a.mdps} Garnet MDPs, S={a.S}, A={a.A}, {a.steps} iterations, float64; "
+    rec = Record("pmd")
+    for k, v in (("numpy_loop", t_loop), ("numpy_batched", t_batch), ("theorylab_cold", t_cold),
+                 ("theorylab_warm", t_warm), ("theorylab_blocks_cold", t_bcold),
+                 ("theorylab_blocks_warm", t_bwarm)):
+        rec.time(k, v)
+    rec.ratio("numpy_loop/theorylab_warm", t_loop / t_warm)
+    rec.ratio("numpy_loop/theorylab_blocks_warm", t_loop / t_bwarm)
+    rec.ratio("numpy_batched/theorylab_best", t_batch / best)
+    rec.ratio("numpy_loop/theorylab_best", t_loop / best)
+    rec.say(f"PMD: {a.mdps} Garnet MDPs, S={a.S}, A={a.A}, {a.steps} iterations, float64; "
           f"backend {jax.default_backend()} ({jax.devices()[0].device_kind}); max |dV| between versions {err:.1e}")
-    print(f"  numpy loop (per MDP, {nl} timed, scaled) {t_loop:8.3f} s")
-    print(f"  numpy batched solve                     {t_batch:8.3f} s   {t_loop / t_batch:6.2f}x the loop")
-    print(f"  theorylab jit(vmap) cold (incl. compile) {t_cold:8.3f} s")
-    print(f"  theorylab jit(vmap) warm                {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the loop, "
+    rec.say(f"  numpy loop (per MDP, {nl} timed, scaled) {t_loop:8.3f} s")
+    rec.say(f"  numpy batched solve                     {t_batch:8.3f} s   {t_loop / t_batch:6.2f}x the loop")
+    rec.say(f"  theorylab jit(vmap) cold (incl. compile) {t_cold:8.3f} s")
+    rec.say(f"  theorylab jit(vmap) warm                {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the loop, "
           f"{t_batch / t_warm:5.2f}x numpy batched")
-    print(f"  theorylab jit(lax.map, {a.batch} per block) cold {t_bcold:8.3f} s")
-    print(f"  theorylab jit(lax.map, {a.batch} per block) warm {t_bwarm:8.3f} s   {t_loop / t_bwarm:6.2f}x the loop, "
+    rec.say(f"  theorylab jit(lax.map, {a.batch} per block) cold {t_bcold:8.3f} s")
+    rec.say(f"  theorylab jit(lax.map, {a.batch} per block) warm {t_bwarm:8.3f} s   {t_loop / t_bwarm:6.2f}x the loop, "
           f"{t_batch / t_bwarm:5.2f}x numpy batched")
-    print(f"  throughput {flops / best / 1e9:.2f} GFLOP/s (~{flops / 1e9:.1f} GFLOP of solves and "
+    rec.say(f"  throughput {flops / best / 1e9:.2f} GFLOP/s (~{flops / 1e9:.1f} GFLOP of solves and "
           f"contractions); float64 matmul on this machine: numpy {np_peak:.1f}, jax {jx_peak:.1f} GFLOP/s "
           f"-> {100 * flops / best / 1e9 / max(np_peak, jx_peak):.1f}% of the matmul rate")
+    rec.write(a.out, argv, vars(a))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import argparse
 import time
 
 import numpy as np
-from common import timed
+from common import Record, add_out, timed
 
 RECORD = 10
 
@@ -67,6 +67,7 @@ def main(argv=None):
     p.add_argument("--sigma", type=float, default=0.5)
     p.add_argument("--kappa", type=float, default=2.5)
     p.add_argument("--loop-seeds", type=int, default=4, help="seeds timed for the per-seed numpy loop")
+    add_out(p)
     a = p.parse_args(argv)
     for name in ("d", "seeds", "steps", "loop_seeds"):
         if getattr(a, name) < 1:
@@ -88,7 +89,8 @@ def main(argv=None):
     threads = default_threads()
 
     nl = min(a.loop_seeds, B)
-    print(f"rank-one recovery: d={d}, {B} seeds, {a.steps} steps, float32; backend "
+    rec = Record("rank_one")
+    rec.say(f"rank-one recovery: d={d}, {B} seeds, {a.steps} steps, float32; backend "
           f"{jax.default_backend()} ({jax.devices()[0].device_kind}), {threads} threads")
     for kappa, eta0 in ((0.0, 0.5), (a.kappa, 0.25)):
         name = "GD" if kappa == 0 else f"perturbed GD (kappa={kappa})"
@@ -116,13 +118,22 @@ def main(argv=None):
             m_b, m_t = float(mse(avg_b).mean()), float(out["mse_avg"].mean())
             assert abs(m_t / m_b - 1) < 0.1, f"perturbed GD versions disagree: MSE {m_t:.4g} vs {m_b:.4g}"
             agree = f"mean MSE theorylab {m_t:.4g} vs numpy {m_b:.4g}"
-        print(f"  {name}: {agree}")
-        print(f"    numpy loop (per seed, {nl} timed, scaled) {t_loop:8.3f} s")
-        print(f"    numpy batched matmul                  {t_batch:8.3f} s   {t_loop / t_batch:6.2f}x the loop")
-        print(f"    theorylab cold (trace + compile + run) {tl[1][0]:8.3f} s")
+        tag = "gd" if kappa == 0 else "perturbed_gd"
+        rec.time(f"{tag}/numpy_loop", t_loop)
+        rec.time(f"{tag}/numpy_batched", t_batch)
+        rec.time(f"{tag}/theorylab_cold", tl[1][0])
         for th, (_, t_warm, _) in tl.items():
-            print(f"    theorylab jit(vmap), {th} thread(s)       {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the loop, "
-                  f"{t_batch / t_warm:5.2f}x numpy batched")
+            rec.time(f"{tag}/theorylab_warm_{th}_threads", t_warm)
+            rec.ratio(f"{tag}/numpy_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
+            rec.ratio(f"{tag}/numpy_batched/theorylab_warm_{th}_threads", t_batch / t_warm)
+        rec.say(f"  {name}: {agree}")
+        rec.say(f"    numpy loop (per seed, {nl} timed, scaled) {t_loop:8.3f} s")
+        rec.say(f"    numpy batched matmul                  {t_batch:8.3f} s   {t_loop / t_batch:6.2f}x the loop")
+        rec.say(f"    theorylab cold (trace + compile + run) {tl[1][0]:8.3f} s")
+        for th, (_, t_warm, _) in tl.items():
+            rec.say(f"    theorylab jit(vmap), {th} thread(s)       {t_warm:8.3f} s   {t_loop / t_warm:6.2f}x the loop, "
+                    f"{t_batch / t_warm:5.2f}x numpy batched")
+    rec.write(a.out, argv, vars(a))
 
 
 if __name__ == "__main__":

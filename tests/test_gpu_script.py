@@ -34,6 +34,8 @@ def test_gpu_script_runs_at_quick_size_and_writes_its_folder(tmp_path):
     for b in ("pmd", "rank_one", "large_lr", "manifold", "diffusion"):
         assert f"benchmark_{b}(rc=0)" in stages
         assert (out / "benchmarks" / f"{b}.txt").read_text().strip()
+        rec = json.loads((out / "benchmarks" / f"{b}.json").read_text())
+        assert rec["provenance"]["git_commit"] and rec["ratios"] and rec["timings_s"]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
