@@ -37,6 +37,16 @@ class Record:
         self.ratios[key] = round(float(value), 3)
         return value
 
+    def compare(self, baselines: dict, versions: dict, prefix: str = "") -> None:
+        """Record every time, and the ratio of each baseline's time to each other version's
+        (``prefix + "baseline/version"``)."""
+        for key, seconds in {**baselines, **versions}.items():
+            self.time(prefix + key, seconds)
+        for b, tb in baselines.items():
+            for v, tv in versions.items():
+                if v != b:
+                    self.ratio(f"{prefix}{b}/{v}", tb / tv)
+
     def write(self, out, argv, config: dict) -> None:
         """``out/NAME.json`` (provenance, configuration, timings, ratios) and ``out/NAME.txt``
         (the printed lines), atomically; nothing when ``out`` is None."""

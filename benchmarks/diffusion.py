@@ -100,13 +100,8 @@ def main(argv=None):
         res[th] = (t_cold, t_warm, out["score_error"])
     rel = abs(res[threads][2].mean() / per_seed.mean() - 1)
     assert rel < 0.05, f"versions disagree: mean score error differs by {rel:.1%}"
-    rec.time("python_loop", t_loop)
-    rec.time("jit_per_seed", t_seed)
-    rec.ratio("python_loop/jit_per_seed", t_loop / t_seed)
-    for th, (_, t_warm, _) in res.items():
-        rec.time(f"theorylab_warm_{th}_threads", t_warm)
-        rec.ratio(f"python_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
-        rec.ratio(f"jit_per_seed/theorylab_warm_{th}_threads", t_seed / t_warm)
+    rec.compare({"python_loop": t_loop, "jit_per_seed": t_seed},
+                {"jit_per_seed": t_seed, **{f"theorylab_warm_{th}_threads": r[1] for th, r in res.items()}})
     rec.say(f"  mean score error: vmapped {res[threads][2].mean():.4f}, per seed {per_seed.mean():.4f}")
     rec.say(f"  python loop over seeds and steps (training only; {a.loop_steps} steps timed per seed, scaled) {t_loop:8.2f} s")
     rec.say(f"  jit per seed, looped (train + measure + sample)  {t_seed:8.2f} s   {t_loop / t_seed:6.2f}x the python loop "

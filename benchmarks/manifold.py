@@ -101,13 +101,9 @@ def main(argv=None):
     same = [int((np.abs(v - ref) <= 1e-5 * ref).sum()) for v in (tl[threads][2], loop_mse)]
     rel = max(abs(tl[threads][2].mean() / ref.mean() - 1), abs(loop_mse.mean() / ref.mean() - 1))
     assert rel < 0.05, f"network versions disagree: mean test MSE differs by {rel:.1%}"
-    rec.time("network/python_loop", t_loop)
-    rec.time("network/jit_per_seed", t_seed)
-    rec.ratio("network/python_loop/jit_per_seed", t_loop / t_seed)
-    for th, (_, t_warm, _) in tl.items():
-        rec.time(f"network/theorylab_warm_{th}_threads", t_warm)
-        rec.ratio(f"network/python_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
-        rec.ratio(f"network/jit_per_seed/theorylab_warm_{th}_threads", t_seed / t_warm)
+    rec.compare({"python_loop": t_loop, "jit_per_seed": t_seed},
+                {"jit_per_seed": t_seed, **{f"theorylab_warm_{th}_threads": r[1] for th, r in tl.items()}},
+                prefix="network/")
     rec.say(f"  network sweep: torus in R^{a.D}, n={a.n}, width {W}, depth {L}, {steps} Adam steps, "
           f"{a.seeds} seeds; test MSE equal to 1e-5 (relative) on {same[0]} (vmap) and {same[1]} "
           f"(python loop) of {a.seeds} seeds, mean within {rel:.1%}")

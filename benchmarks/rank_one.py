@@ -119,13 +119,9 @@ def main(argv=None):
             assert abs(m_t / m_b - 1) < 0.1, f"perturbed GD versions disagree: MSE {m_t:.4g} vs {m_b:.4g}"
             agree = f"mean MSE theorylab {m_t:.4g} vs numpy {m_b:.4g}"
         tag = "gd" if kappa == 0 else "perturbed_gd"
-        rec.time(f"{tag}/numpy_loop", t_loop)
-        rec.time(f"{tag}/numpy_batched", t_batch)
         rec.time(f"{tag}/theorylab_cold", tl[1][0])
-        for th, (_, t_warm, _) in tl.items():
-            rec.time(f"{tag}/theorylab_warm_{th}_threads", t_warm)
-            rec.ratio(f"{tag}/numpy_loop/theorylab_warm_{th}_threads", t_loop / t_warm)
-            rec.ratio(f"{tag}/numpy_batched/theorylab_warm_{th}_threads", t_batch / t_warm)
+        rec.compare({"numpy_loop": t_loop, "numpy_batched": t_batch},
+                    {f"theorylab_warm_{th}_threads": r[1] for th, r in tl.items()}, prefix=f"{tag}/")
         rec.say(f"  {name}: {agree}")
         rec.say(f"    numpy loop (per seed, {nl} timed, scaled) {t_loop:8.3f} s")
         rec.say(f"    numpy batched matmul                  {t_batch:8.3f} s   {t_loop / t_batch:6.2f}x the loop")
