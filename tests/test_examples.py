@@ -44,8 +44,8 @@ def installed(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return tmp_path_factory.mktemp("xdg")
+def cache(tmp_path_factory, compiled_cache):
+    return Path(compiled_cache(tmp_path_factory.mktemp("xdg")))
 
 
 def test_installed_family_is_listed_and_verified_like_a_builtin_one(installed, cache, tmp_path):

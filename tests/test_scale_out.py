@@ -81,14 +81,14 @@ def test_seeds_are_sharded_over_forced_host_devices_with_identical_numbers(tmp_p
 # ----------------------------------------------------------------------------------------
 # Dask
 # ----------------------------------------------------------------------------------------
-def test_verify_and_calibrate_on_dask_give_the_in_process_numbers(tmp_path):
+def test_verify_and_calibrate_on_dask_give_the_in_process_numbers(tmp_path, compiled_cache):
     """The issue's done-when, made small: rank_one at quick size with 4 seeds (soft_threshold
     runs the family's shared d-sweep, 12 cells; the other claims are skipped at quick size), and
     calibration over 2 roots. The closing note quotes the whole family forced, cell by cell."""
     pytest.importorskip("distributed")
     res = {}
     for ex in ("in-process", "dask"):
-        env = _env(XDG_CACHE_HOME=str(tmp_path / f"cache-{ex}"))
+        env = _env(XDG_CACHE_HOME=compiled_cache(tmp_path / f"cache-{ex}"))
         out = tmp_path / ex
         extra = ["--executor", ex] + (["--workers", "2"] if ex == "dask" else [])
         r = _cli(["verify", "rank_one", "-q", "--seeds", "4", "--out", str(out)] + extra, env)
@@ -106,14 +106,14 @@ def test_verify_and_calibrate_on_dask_give_the_in_process_numbers(tmp_path):
     assert set(res["dask"][1]["rank_one.soft_threshold"]) == {"1", "2"}
 
 
-def test_verify_joins_an_existing_scheduler(tmp_path):
+def test_verify_joins_an_existing_scheduler(tmp_path, compiled_cache):
     """``--scheduler ADDRESS``: the cells run on a cluster started elsewhere (here, by the test),
     with the in-process numbers."""
     pytest.importorskip("distributed")
     import dask
     from distributed import LocalCluster
 
-    env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env = _env(XDG_CACHE_HOME=compiled_cache(tmp_path / "cache"))
     with dask.config.set({"distributed.worker.multiprocessing-method": "spawn"}):
         with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                           silence_logs=50) as cluster:
@@ -244,12 +244,12 @@ def _edit_recomputes(env, tmp_path, claims, sims: Path, edited: str, untouched: 
     assert not third[untouched].get("computed") and third[untouched].get("cache_hits")
 
 
-def test_editing_a_builtin_simulation_recomputes_its_cells_and_only_its_family(tmp_path):
+def test_editing_a_builtin_simulation_recomputes_its_cells_and_only_its_family(tmp_path, compiled_cache):
     """A copy of theorylab: after a one-line edit of large_lr's simulations the large_lr claim
     recomputes; a rank_one claim still reads its cells."""
     pkg = tmp_path / "src"
     shutil.copytree(ROOT / "theorylab", pkg / "theorylab", ignore=shutil.ignore_patterns("__pycache__"))
-    env = dict(_env(XDG_CACHE_HOME=str(tmp_path / "cache")), PYTHONPATH=str(pkg))
+    env = dict(_env(XDG_CACHE_HOME=compiled_cache(tmp_path / "cache")), PYTHONPATH=str(pkg))
     where = subprocess.run([sys.executable, "-c", "import theorylab; print(theorylab.__file__)"],
                            env=env, capture_output=True, text=True, cwd=tmp_path).stdout.strip()
     if not where.startswith(str(pkg)):
@@ -259,7 +259,7 @@ def test_editing_a_builtin_simulation_recomputes_its_cells_and_only_its_family(t
                      "large_lr.balancing", "rank_one.soft_threshold")
 
 
-def test_editing_an_installed_familys_simulation_recomputes_its_cells(tmp_path):
+def test_editing_an_installed_familys_simulation_recomputes_its_cells(tmp_path, compiled_cache):
     """The example family installed from a copy: editing its simulations recomputes its cells
     (the key holds the installed package's source), theorylab's own cells stay cached."""
     site = tmp_path / "site"
@@ -270,7 +270,7 @@ def test_editing_an_installed_familys_simulation_recomputes_its_cells(tmp_path):
                         "--no-build-isolation", "--target", str(site), str(src)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
-    env = _env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env = _env(XDG_CACHE_HOME=compiled_cache(tmp_path / "cache"))
     env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
     _edit_recomputes(env, tmp_path, ["sgd.rate_in_t", "large_lr.balancing"],
                      site / "theorylab_sgd" / "simulations.py", "sgd.rate_in_t", "large_lr.balancing")
