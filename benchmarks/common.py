@@ -23,7 +23,13 @@ class Record:
     ratios (baseline time over theorylab's), written with provenance by :meth:`write`."""
 
     def __init__(self, name: str):
+        import os
+
         self.name, self.lines, self.timings, self.ratios = name, [], {}, {}
+        #: the machine's 1-minute load average when the benchmark started: ratios measured side by
+        #: side survive a busy machine better than timings, but a load near the core count says
+        #: the timings are not the machine's own
+        self.load_at_start = round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
     def say(self, line: str) -> None:
         print(line, flush=True)
@@ -63,6 +69,7 @@ class Record:
         atomic_write_json(folder / f"{self.name}.json",
                           {"provenance": provenance(command=f"python benchmarks/{self.name}.py " + " ".join(args)),
                            "config": {k: v for k, v in config.items() if k != "out"},
+                           "load_at_start": self.load_at_start,
                            "timings_s": self.timings, "ratios": self.ratios})
         atomic_write_text(folder / f"{self.name}.txt", "\n".join(self.lines) + "\n")
 

@@ -7,7 +7,9 @@ back to ``results/full-cpu-pre21/results.json``, the earlier run, marked) with
 ``results/calibration-full-cpu/calibration.json`` (fresh roots at full size, for the claims it
 covers), and writes the table
 between the markers ``<!-- claims-table:start -->`` and ``<!-- claims-table:end -->`` of
-README.md.
+README.md; and the table of benchmark ratios, from ``results/benchmarks/*.json`` (each written
+by ``python benchmarks/NAME.py --out results/benchmarks``), between
+``<!-- benchmarks-table:start -->`` and ``<!-- benchmarks-table:end -->``.
 
     python docs/readme_table.py          # rewrite the table in README.md
     python docs/readme_table.py --check  # exit 1 when README.md's table is stale
@@ -27,6 +29,8 @@ START, END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 TARGET = 19  # of 20 roots
 FULL, FULL_EARLIER = "results/full-cpu/results.json", "results/full-cpu-pre21/results.json"
 CAL_FULL = "results/calibration-full-cpu/calibration.json"
+BENCH_START, BENCH_END = "<!-- benchmarks-table:start -->", "<!-- benchmarks-table:end -->"
+BENCHMARKS = "results/benchmarks"
 
 
 def _load(rel: str) -> dict:
@@ -216,9 +220,37 @@ def table() -> str:
     return "\n".join(lines).rstrip()
 
 
+def benchmarks_table() -> str:
+    """One row per recorded benchmark: its command, each ratio (baseline time over the other
+    version's, so above 1 means the second is faster), the machine and its load, the commit."""
+    files = sorted((ROOT / BENCHMARKS).glob("*.json"))
+    if not files:
+        return f"No benchmark is recorded yet in `{BENCHMARKS}/`."
+    lines = [f"Recorded in `{BENCHMARKS}/` (generated from those files; a ratio is the first "
+             "version's time over the second's, so above 1 means the second is faster):", "",
+             "| benchmark | command | ratios | machine (1-min load at start) | commit |", "|---|---|---|---|---|"]
+    for f in files:
+        rec = json.loads(f.read_text())
+        prov = rec.get("provenance", {})
+        ratios = "; ".join(f"{k} **{v:.3g}×**" for k, v in rec.get("ratios", {}).items())
+        load = rec.get("load_at_start")
+        machine = (f"{prov.get('cpu_count', '?')}-core {prov.get('cpu_model') or prov.get('device_kind', '?')}, "
+                   f"{prov.get('backend', '?')}" + ("" if load is None else f" ({load:g})"))
+        commit = (prov.get("git_commit") or "?")[:7] + (" (dirty)" if str(prov.get("git_commit", "")).endswith("+dirty") else "")
+        lines.append(f"| `{f.stem}` | `{prov.get('command', '?')}` | {ratios} | {machine} | {commit} |")
+    return "\n".join(lines)
+
+
+def _between(text: str, start: str, end: str, body: str) -> str:
+    i, j = text.index(start), text.index(end)
+    return text[:i] + start + "\n" + body + "\n" + text[j:]
+
+
 def render(readme: str) -> str:
-    i, j = readme.index(START), readme.index(END)
-    return readme[:i] + START + "\n" + table() + "\n" + readme[j:]
+    readme = _between(readme, START, END, table())
+    if BENCH_START in readme:
+        readme = _between(readme, BENCH_START, BENCH_END, benchmarks_table())
+    return readme
 
 
 def main(argv=None) -> int:
@@ -230,7 +262,8 @@ def main(argv=None) -> int:
     new = render(old)
     if args.check:
         if new != old:
-            print("README.md's claims table is stale: run python docs/readme_table.py", file=sys.stderr)
+            print("README.md's claims or benchmarks table is stale: run python docs/readme_table.py",
+                  file=sys.stderr)
             return 1
         return 0
     if new != old:

@@ -47,3 +47,16 @@ def test_every_claim_has_a_row_and_its_full_size_cell_matches_the_record():
             assert full.startswith(f"by older code ({commit}): {earlier[cid]['status']}"), (cid, full)
         else:
             assert full.startswith("not run"), (cid, full)
+
+
+def test_the_benchmarks_table_quotes_every_recorded_benchmark():
+    """Each results/benchmarks/NAME.json has its row, with every ratio it recorded."""
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("<!-- benchmarks-table:start -->"):text.index("<!-- benchmarks-table:end -->")]
+    records = sorted((ROOT / "results" / "benchmarks").glob("*.json"))
+    if not records:
+        assert "No benchmark is recorded yet" in block
+    for f in records:
+        rec = json.loads(f.read_text())
+        row = next(line for line in block.splitlines() if line.startswith(f"| `{f.stem}` |"))
+        assert rec["ratios"] and all(f"{k} **{v:.3g}×**" in row for k, v in rec["ratios"].items()), f.stem
