@@ -152,14 +152,16 @@ def _full_text(e: dict) -> str:
 
 
 def _wall_text(e: dict) -> str:
-    """The entry's wall time, or, when none of its cells was computed in that run, where they
-    came from (a wall time of cache reads is not the claim's cost)."""
+    """The entry's wall time, and where the claim's cells came from when that run computed none
+    of them (a wall time of cache reads is not the claim's cost; its controls' cells are not
+    counted in the claim's sweep statistics)."""
     wall = e.get("wall_s") or 0
     t = f"{wall / 60:.0f} min" if wall >= 90 else f"{wall:.0f} s"
     stats = (e.get("info") or {}).get("sweep") or {}
     computed, cached, memo = (stats.get(k, 0) for k in ("computed", "cache_hits", "memo_hits"))
     if not computed and cached:
-        return f"its {cached} cells read from the cell cache (compute time in the run's log)"
+        return (f"{t} (the claim's {cached} cells read from the cell cache; their compute time "
+                "is in the run's log)")
     if not computed and memo:
         return f"{t} (its shared sweep is charged to the claim that ran it first)"
     return t + (f" ({cached} cells from the cell cache)" if cached else "")
