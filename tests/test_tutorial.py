@@ -51,7 +51,7 @@ def test_the_tutorials_code_runs_and_its_claims_pass_with_controls_rejected(tmp_
                    "toy.gd_sublinear_bound passed gap: worst measured/bound 0.13, 0 of 6400 entries over"):
         assert quoted.replace("\n", " ") in r.stdout and quoted in PAGE.read_text().replace("\n", " "), quoted
     assert [line.split()[1:] for line in lines if line.startswith("  control")] == [
-        ["biased", "rejected"], ["step_too_large", "rejected"]], r.stdout
+        ["biased", "rejected"], ["step_near_2_over_L", "rejected"]], r.stdout
     r = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]
