@@ -9,7 +9,9 @@
 #                                                 # then calibrate CLAIM over roots 1..10 at the size
 #                                                 # -> DIR/calibration/ (calibration.json, report.md)
 #
-# Set-up on the GPU machine (once): python -m pip install ".[cuda]"   (JAX's CUDA 12 build)
+# Set-up on the GPU machine: none when JAX (with CUDA), optax, sympy, scipy and matplotlib are
+# installed; the script runs the working tree (PYTHONPATH and python -m theorylab), never pip, so an
+# offline node works. Otherwise, once: python -m pip install ".[cuda]"   (JAX's CUDA 12 build)
 #
 # What it writes under DIR: results.json, report.md and figures/ (theorylab verify and report),
 # verify.txt (the verdicts) and verify.log (progress with ETAs), benchmarks/<family>.json and
@@ -36,7 +38,7 @@ while [ $# -gt 0 ]; do
     --no-bench) bench=0; shift ;;
     --calibrate) roots="${2:?--calibrate needs a number of roots}"; shift 2 ;;
     --first-root) first_root="${2:?--first-root needs a root}"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     -*) echo "gpu_full.sh: error: unknown option $1" >&2; exit 2 ;;
     *) claims+=("$1"); shift ;;
   esac
@@ -47,6 +49,9 @@ case "$first_root" in ''|*[!0-9]*) echo "gpu_full.sh: error: --first-root: must 
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
 cd "$(dirname "$0")/.." || exit 2
 mkdir -p "$out/benchmarks" || exit 2
+# the working tree's theorylab, installed or not
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+theorylab() { python -m theorylab "$@"; }
 export THEORYLAB_PROGRESS_INTERVAL="${THEORYLAB_PROGRESS_INTERVAL:-15}"
 
 t_start=$(date +%s)

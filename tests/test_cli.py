@@ -177,3 +177,18 @@ def test_a_run_cut_off_half_way_keeps_its_finished_claims_and_cells_and_resumes(
     assert [x.status for x in v] == ["passed", "passed"]
     assert v[0].info["sweep"].get("computed", 0) == 0  # the finished claim's cells came from the cache
     assert v[1].info["sweep"]["computed"] > 0
+
+
+def test_report_and_docs_print_an_interval_unbounded_on_one_side(tmp_path, capsys):
+    """JSON stores infinities as "inf"/"-inf" (a one-sided tolerance); reports print them."""
+    import shutil
+    from pathlib import Path
+
+    rec = Path(__file__).resolve().parent.parent / "results" / "full-cpu-distribution-recovery"
+    shutil.copy(rec / "results.json", tmp_path / "results.json")
+    assert main(["report", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    assert "-inf..inf" in text and "diffusion.distribution_recovery" in text
+    assert main(["docs", "diffusion", "--results", str(tmp_path / "results.json"),
+                 "--out", str(tmp_path / "claims.md")]) == 0
+    assert "[-inf, inf]" in (tmp_path / "claims.md").read_text()

@@ -14,8 +14,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "gpu_full.sh"
 
 
-def _run(*args, tmp_path):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+def _run(*args, tmp_path, console_script=True):
+    """Run the script; without ``console_script``, on a PATH that has python but no ``theorylab``
+    command (an offline GPU node where nothing was pip-installed)."""
+    if console_script:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    else:
+        bare = tmp_path / "bare-bin"
+        bare.mkdir()
+        (bare / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+        (bare / "python").chmod(0o755)  # a wrapper, not a link: a venv is found from the path run
+        path = os.pathsep.join([str(bare), "/usr/bin", "/bin"])
+    env = dict(os.environ, PATH=path)
     return subprocess.run(["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=900)
 
@@ -42,7 +52,7 @@ def test_gpu_script_runs_at_quick_size_and_writes_its_folder(tmp_path):
 def test_gpu_script_calibrates_over_fresh_roots(tmp_path):
     out = tmp_path / "gpu"
     r = _run("--size", "quick", "--out", str(out), "--no-bench", "--calibrate", "2", "--first-root", "5",
-             "large_lr.imbalance_identity", tmp_path=tmp_path)
+             "large_lr.imbalance_identity", tmp_path=tmp_path, console_script=False)
     assert r.returncode == 0, r.stderr[-2000:]
     cal = json.loads((out / "calibration" / "calibration.json").read_text())
     assert cal["roots"] == [5, 6] and cal["meta"]["size"] == "quick"

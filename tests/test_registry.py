@@ -98,6 +98,22 @@ def test_code_package_and_fingerprint():
     assert _claim("hpmd.linear").package == "theorylab.pmd"
 
 
+def test_fingerprint_hashes_only_result_deciding_sources():
+    """Editing the command line, a report or the pytest plugin does not stale records; editing a
+    check, the sweep or the family does."""
+    from theorylab.core.results import result_sources
+
+    pmd = result_sources("theorylab.pmd")
+    assert {"core/checks.py", "core/sweep.py", "core/fit.py", "builtin.py"} <= set(pmd)
+    assert any(f.startswith("pmd/") for f in pmd) and not any(f.startswith("rank_one/") for f in pmd)
+    for presenter in ("core/cli.py", "core/report.py", "core/docs.py", "core/plot.py",
+                      "pytest_plugin.py", "__main__.py", "core/results.py"):
+        assert presenter not in pmd
+    every = result_sources(None)
+    assert {f.split("/")[0] for f in every if "/" in f} >= {"core", "pmd", "rank_one", "diffusion",
+                                                             "manifold", "large_lr"}
+
+
 def _bad_family(monkeypatch, **change):
     """A family 'demo' with one claim changed by ``change`` (a copy of large_lr.balancing),
     injected into the loaded families."""

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .registry import Family
+from .report import fmt_number
 
 __all__ = ["claims_markdown", "check_text"]
 
@@ -54,13 +55,13 @@ def _recorded(entry: dict) -> str:
     status = entry.get("status", "?")
     meas, ci = entry.get("measured"), entry.get("ci")
     txt = status
-    slopes = [f"{n or 'slope'} {s['slope']:.3f} [{s['ci'][0]:.3f}, {s['ci'][1]:.3f}]"
+    slopes = [f"{n or 'slope'} {s['slope']:.3f} [{fmt_number(s['ci'][0], '.3f')}, {fmt_number(s['ci'][1], '.3f')}]"
               for n, s in (entry.get("series") or {}).items()
               if s.get("slope") is not None and s.get("ci")]
     if slopes:
         txt += ": " + "; ".join(slopes)
     elif isinstance(meas, (int, float)):
-        txt += f": measured {meas:.3g}" + (f" [{ci[0]:.3g}, {ci[1]:.3g}]" if ci else "")
+        txt += f": measured {meas:.3g}" + (f" [{fmt_number(ci[0])}, {fmt_number(ci[1])}]" if ci else "")
     ctl = entry.get("controls") or []
     if ctl:
         txt += "; controls " + ", ".join(f"{c['name']} {'rejected' if c.get('rejected') else c.get('outcome')}"

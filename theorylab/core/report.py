@@ -8,6 +8,15 @@ from pathlib import Path
 from .results import atomic_write_text
 
 
+def fmt_number(x, spec: str = ".3g") -> str:
+    """A recorded number in ``spec``; JSON stores infinities as the strings "inf" and "-inf"
+    (an interval unbounded on one side), which print as such."""
+    try:
+        return format(float(x), spec)
+    except (TypeError, ValueError):
+        return str(x)
+
+
 def _fmt(x):
     if x is None:
         return "-"
@@ -57,7 +66,7 @@ def results_section(res: dict) -> list[str]:
               "|---|---|---|---|---|---|---|---|"]
     for c in claims:
         ci = c.get("ci")
-        ci_s = f"{ci[0]:.3g}..{ci[1]:.3g}" if ci else "-"
+        ci_s = f"{fmt_number(ci[0])}..{fmt_number(ci[1])}" if ci else "-"
         wall = f"{c['wall_s']:.0f} s" if c.get("wall_s") else "-"
         tag = c.get("tag", "-") + (", code check" if c.get("evidence") == "code" else "") + (
             ", derived" if c.get("derived_from") else "")

@@ -74,25 +74,45 @@ def git_commit(start: Path | None = None) -> str | None:
     return out.stdout.strip() + ("+dirty" if dirty else "")
 
 
+# The modules whose source decides a recorded number or verdict: what is simulated, fitted,
+# checked, cached and calibrated, and which claims and configurations exist. Everything else
+# (the command line, reports, docs, figures, pins, the self-test, mutation analysis, the pytest
+# plugin, package __init__ re-exports, and the I/O and provenance helpers of this module) only
+# reads or presents results, so editing it does not stale a record or a cached cell.
+RESULT_MODULES = ("core/bounds.py", "core/cache.py", "core/calibrate.py", "core/checks.py",
+                  "core/claims.py", "core/executors.py", "core/fit.py", "core/precision.py",
+                  "core/registry.py", "core/sweep.py", "core/verify.py", "builtin.py")
+
+
+def result_sources(package: Optional[str] = None, root: Optional[Path] = None) -> list[str]:
+    """The files (relative to theorylab's directory ``root``) whose source decides the results
+    of the family package ``package`` (``theorylab.pmd``; every built-in family when None):
+    :data:`RESULT_MODULES` and every file of the family. Sorted."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
+    own = package.split(".")[1] if package and package.startswith("theorylab.") else None
+    fams = [d.name for d in sorted(root.iterdir()) if d.is_dir() and d.name != "core"
+            and (d / "__init__.py").exists()] if package is None else ([own] if own else [])
+    files = [m for m in RESULT_MODULES if (root / m).exists()]
+    for fam in fams:
+        files += [str(f.relative_to(root)) for f in (root / fam).rglob("*.py")]
+    return sorted(files)
+
+
 @functools.lru_cache(maxsize=None)
 def code_fingerprint(package: Optional[str] = None) -> str:
-    """A short hash of the sources that decide a result: theorylab's ``core`` and top-level
-    modules, plus the family package ``package`` (``theorylab.pmd``, or an installed package
-    such as ``theorylab_sgd``; every theorylab family when None). Cached cells and calibration
-    runs made by other code are not reused. Read once per process: the process runs the code it
-    imported, even if the files change under it."""
+    """A short hash of the sources that decide a result (:func:`result_sources`): theorylab's
+    result-deciding core modules plus the family package ``package`` (``theorylab.pmd``, or an
+    installed package such as ``theorylab_sgd``; every theorylab family when None). Cached cells
+    and calibration runs made by other code are not reused, and a record whose fingerprint
+    differs from the code's was made by other code. Read once per process: the process runs the
+    code it imported, even if the files change under it."""
     import hashlib
 
     root = Path(__file__).resolve().parent.parent
-    own = package.split(".")[1] if package and package.startswith("theorylab.") else None
     h = hashlib.sha256()
-    for f in sorted(root.rglob("*.py")):
-        rel = f.relative_to(root)
-        top = rel.parts[0] if len(rel.parts) > 1 else None
-        if package is not None and top not in (None, "core", own):
-            continue
-        h.update(str(rel).encode())
-        h.update(f.read_bytes())
+    for rel in result_sources(package, root):
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
     if package and package.split(".")[0] != "theorylab":
         for f in _package_files(package):
             h.update(f"{package}/{f.name}".encode())
