@@ -35,6 +35,8 @@ FULL, FULL_EARLIER = "results/full-cpu/results.json", "results/full-cpu-pre21/re
 FULL_APART = ("results/full-cpu-distribution-recovery/results.json",)
 CAL_FULL = "results/calibration-full-cpu/calibration.json"
 BENCH_START, BENCH_END = "<!-- benchmarks-table:start -->", "<!-- benchmarks-table:end -->"
+GPU_START, GPU_END = "<!-- gpu-table:start -->", "<!-- gpu-table:end -->"
+FULL_GPU = "results/full-gpu/results.json"
 BENCHMARKS = "results/benchmarks"
 
 
@@ -262,6 +264,41 @@ def benchmarks_table() -> str:
     return "\n".join(lines)
 
 
+def _val(e: dict) -> str:
+    return "-" if e.get("measured") is None else f"{_num(e['measured'])}{_ci(e.get('ci'))}"
+
+
+def gpu_table() -> str:
+    """The claims recorded at full size on a GPU beside the same claims at full size on the CPU:
+    verdict, measured value and wall time of each (said so where the cells were read from the
+    cache or charged to another claim), and whether the GPU record is by the code of this checkout."""
+    sys.path.insert(0, str(ROOT))
+    from theorylab.core.results import code_fingerprint
+
+    gpu = _load(FULL_GPU)
+    if not gpu.get("claims"):
+        return f"No claim is recorded on a GPU yet (`{FULL_GPU}`)."
+    import theorylab
+
+    by_id = {c.id: c for c in theorylab.claims()}
+    cpu = {}
+    for rel in FULL_APART + (FULL,):
+        cpu.update({e["id"]: e for e in _load(rel).get("claims", [])})
+    prov = gpu.get("provenance", {})
+    lines = [f"Recorded in `{FULL_GPU}` ({prov.get('device_kind', '?')}, JAX {prov.get('jax_version', '?')}; "
+             f"generated from that file and `{FULL}`): {len(gpu['claims'])} of {len(by_id)} claims.", "",
+             "| claim | GPU verdict | GPU measured | GPU wall | CPU verdict | CPU measured | CPU wall |",
+             "|---|---|---|---|---|---|---|"]
+    for e in gpu["claims"]:
+        c = by_id.get(e["id"])
+        fresh = c is not None and (e.get("run") or {}).get("code") == code_fingerprint(c.package)
+        ce = cpu.get(e["id"], {})
+        cwall = _wall_text(ce) if ce.get("wall_s") else "-"
+        lines.append(f"| `{e['id']}`{'' if fresh else ' (by older code)'} | {e['status']} | "
+                     f"{_val(e)} | {_wall_text(e)} | {ce.get('status', '-')} | {_val(ce)} | {cwall} |")
+    return "\n".join(lines)
+
+
 def _between(text: str, start: str, end: str, body: str) -> str:
     i, j = text.index(start), text.index(end)
     return text[:i] + start + "\n" + body + "\n" + text[j:]
@@ -271,6 +308,8 @@ def render(readme: str) -> str:
     readme = _between(readme, START, END, table())
     if BENCH_START in readme:
         readme = _between(readme, BENCH_START, BENCH_END, benchmarks_table())
+    if GPU_START in readme:
+        readme = _between(readme, GPU_START, GPU_END, gpu_table())
     return readme
 
 

@@ -15,9 +15,10 @@ import theorylab
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _rows():
+def _rows(start="<!-- claims-table:start -->", end="<!-- claims-table:end -->"):
+    text = (ROOT / "README.md").read_text()
     rows = {}
-    for line in (ROOT / "README.md").read_text().splitlines():
+    for line in text[text.index(start):text.index(end)].splitlines():
         m = re.match(r"\| `([a-z_]+\.[a-z_]+)` \|", line)
         if m and line.count(" | ") >= 6:
             rows[m.group(1)] = [c.strip() for c in line.strip().strip("|").split(" | ")]
@@ -52,6 +53,18 @@ def test_every_claim_has_a_row_and_its_full_size_cell_matches_the_record():
             assert full.startswith(f"by older code ({commit}): {earlier[cid]['status']}"), (cid, full)
         else:
             assert full.startswith("not run"), (cid, full)
+
+
+def test_the_gpu_table_quotes_every_claim_recorded_on_a_gpu():
+    """Each entry of results/full-gpu/results.json has its row with its verdict."""
+    path = ROOT / "results" / "full-gpu" / "results.json"
+    if not path.exists():
+        return
+    rows = _rows("<!-- gpu-table:start -->", "<!-- gpu-table:end -->")
+    entries = json.loads(path.read_text())["claims"]
+    assert set(rows) == {e["id"] for e in entries}
+    for e in entries:
+        assert rows[e["id"]][1] == e["status"], (e["id"], rows[e["id"]])
 
 
 def test_the_benchmarks_table_quotes_every_recorded_benchmark():
