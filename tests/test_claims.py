@@ -24,6 +24,11 @@ NOT_REMEASURED = {
 }
 
 
+#: every number each claim and control measures at quick size on root 0, pinned
+#: (theorylab.core.pins.TOLERANCE_RULE); regenerate on purpose with --theorylab-regen-pins
+MEASUREMENT_PINS = "tests/golden/measurements.json"
+
+
 def test_every_family_loads():
     from theorylab.core.registry import load
 
@@ -58,6 +63,16 @@ def test_full_only_claims_still_measure_at_quick_size(theorylab_measure, cid):
     never failed or without a fit."""
     r = CLAIMS[cid].check.evaluate(theorylab_measure(cid))
     assert r.outcome in ("passed", "inconclusive"), r.sentence
+
+
+@pytest.mark.parametrize("cid", sorted(CLAIMS))
+def test_every_measurement_is_pinned(theorylab_measure, theorylab_pins, cid):
+    """Every claim, full-only ones included (their quick measurement regresses their code path),
+    and every control: a simulation whose output moves beyond its pin's tolerance fails here,
+    naming the number."""
+    if not (CLAIMS[cid].package or "").startswith("theorylab."):
+        pytest.skip("another package's claim: its own suite pins its measurements")
+    theorylab_pins.assert_measurement_pinned(cid, theorylab_measure, MEASUREMENT_PINS)
 
 
 @pytest.mark.parametrize("cid", SLOPES)

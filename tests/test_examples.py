@@ -74,6 +74,31 @@ def test_installed_family_is_listed_and_verified_like_a_builtin_one(installed, c
     assert r.returncode == 0 and "### `sgd.rate_in_t`" in r.stdout and "Nemirovski" in r.stdout
 
 
+def test_mutate_runs_on_an_installed_family_and_resumes(installed, cache, tmp_path):
+    """``theorylab mutate`` on a third-party family: a copy of its package per mutant (the
+    installed one is never touched), each mutant classified, the report lists them, a rerun
+    resumes with nothing left to run."""
+    pytest.importorskip("libcst")
+    env = _env(installed, XDG_CACHE_HOME=str(cache))
+    src = (installed / "theorylab_sgd" / "simulations.py").read_text()
+    out = tmp_path / "mut"
+    r = _theorylab(["mutate", "sgd", "--max", "3", "--seed", "2", "--out", str(out), "--timeout", "240"],
+                   env, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+    doc = json.loads((out / "mutation.json").read_text())
+    assert doc["meta"]["sites"] >= 3 and len(doc["mutants"]) == 3
+    assert doc["baseline"]["theorylab_sgd"]["claims"]["sgd.rate_in_t"]["status"] == "passed"
+    report = (out / "report.md").read_text()
+    for mid, rec in doc["mutants"].items():
+        assert rec["class"] in ("killed", "survived", "equivalent") and rec["why"], rec
+        assert rec["mutant"]["module"] == "simulations.py"
+        assert f"`{rec['mutant']['before']}` -> `{rec['mutant']['after']}`" in report
+    assert "theorylab_sgd: killed" in r.stdout and "kill rate" in r.stdout
+    assert (installed / "theorylab_sgd" / "simulations.py").read_text() == src
+    r = _theorylab(["mutate", "sgd", "--max", "3", "--seed", "2", "--out", str(out)], env, timeout=300)
+    assert r.returncode == 0 and "3 done before, 0 to run" in r.stderr, r.stderr[-2000:]
+
+
 def test_users_suite_pins_a_slope_with_the_plugin(installed, cache, tmp_path):
     """The example's own tests with theorylab's plugin: a missing pin fails and says how to
     create it; ``--theorylab-regen-pins`` creates it; then the suite passes against it; a

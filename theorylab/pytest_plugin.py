@@ -5,12 +5,15 @@ Fixtures:
 * ``theorylab_verdict(claim_id, size=None, seeds=None, root=0)``: the claim's verdict, run
   once per session (cells cached under ``theorylab_cache_dir``); ``size`` defaults to
   ``--theorylab-size`` (quick).
-* ``theorylab_measure(claim_id, control=None, size=None, seeds=None)``: the raw measurement.
+* ``theorylab_measure(claim_id, control=None, size=None, seeds=None)``: the raw measurement,
+  once per session.
 * ``theorylab_cache_dir``: the session's cell cache (``--theorylab-cache DIR`` to keep one
   between sessions).
 * ``theorylab_pins``: the pin file (ini option ``theorylab_pins``, default
   ``tests/theorylab_pins.json``, relative to the configuration file's folder); ``theorylab_pins.assert_pinned(verdict)``,
-  or ``theorylab_pins.file(path)`` for a file of your choice.
+  or ``theorylab_pins.file(path)`` for a file of your choice; and
+  ``theorylab_pins.assert_measurement_pinned(claim_id, theorylab_measure, path)``: every number
+  the claim and its controls measure, pinned with a tolerance from its own interval.
 
 Options: ``--theorylab-regen-pins`` writes the measured slopes into the pin files instead of
 comparing (on purpose, as pytest-regressions' ``--force-regen``); a missing pin fails with a
@@ -59,6 +62,36 @@ class Pins:
                                      how_to_regen=f"pytest {REGEN}")
         return self._files[p]
 
+    def _resolve(self, path) -> Path:
+        p = Path(path)
+        if not p.is_absolute():
+            ini = getattr(self._config, "inipath", None)
+            p = (Path(ini).parent if ini else Path(self._config.rootpath)) / p
+        return p
+
+    def measurements(self, path):
+        """The :class:`~theorylab.core.pins.MeasurementPins` at ``path`` (relative as ``file``)."""
+        from theorylab.core.pins import MeasurementPins
+
+        p = self._resolve(path)
+        key = ("measurements", p)
+        if key not in self._files:
+            self._files[key] = MeasurementPins(p, regen=self._config.getoption(REGEN),
+                                               how_to_regen=f"pytest {REGEN}",
+                                               size=self._config.getoption("--theorylab-size"))
+        return self._files[key]
+
+    def assert_measurement_pinned(self, claim, measure, path):
+        """:func:`theorylab.testing.assert_measurement_pinned` against the measurement pin file
+        at ``path``; a corrupt file fails the test with its one-line error."""
+        from theorylab.core.pins import PinError
+        from theorylab.testing import assert_measurement_pinned
+
+        try:
+            assert_measurement_pinned(claim, measure, self.measurements(path))
+        except PinError as e:
+            pytest.fail(str(e), pytrace=False)
+
     def assert_pinned(self, verdict, path=None, **kw):
         """:func:`theorylab.testing.assert_pinned` against the pin file at ``path``. A corrupt
         file fails the test with its one-line error."""
@@ -103,9 +136,14 @@ def theorylab_measure(request, theorylab_cache_dir):
 
     default = request.config.getoption("--theorylab-size")
 
+    done: dict = {}
+
     def get(claim_id: str, control=None, size=None, seeds=None, root: int = 0):
-        return measure(claim_id, size or default, control=control, seeds=seeds, root=root,
-                       cache_dir=theorylab_cache_dir)
+        key = (claim_id, control, size or default, seeds, root)
+        if key not in done:  # once per session: tests that read one measurement share it
+            done[key] = measure(claim_id, key[2], control=control, seeds=seeds, root=root,
+                                cache_dir=theorylab_cache_dir)
+        return done[key]
 
     return get
 

@@ -98,3 +98,23 @@ def assert_pinned(v: Verdict, pins: PinFile, claim: Optional[Claim] = None,
             if not ok:
                 failures.append(msg)
     assert not failures, "\n".join(failures)
+
+
+def assert_measurement_pinned(claim, measure, pins) -> None:
+    """Every number the claim's simulation and each of its controls hand to their checks
+    (:func:`theorylab.core.pins.measurement_numbers`) is where ``pins`` (a
+    :class:`~theorylab.core.pins.MeasurementPins`) holds it, within the tolerance its own
+    seed-to-seed interval gives. ``measure(claim_id, control)`` returns a Measurement (the
+    plugin's ``theorylab_measure``). Claims that need the full size are pinned at quick size too:
+    their quick measurement is a regression of their code path."""
+    from .core.claims import select
+    from .core.pins import measurement_numbers
+    from .core.registry import family_of_claim
+
+    c = select([claim])[0] if isinstance(claim, str) else claim
+    fam = family_of_claim(c)
+    x64 = bool(fam.x64) if fam is not None else False
+    moved = []
+    for key, ctl in [(c.id, None)] + [(f"{c.id}/{k.name}", k.name) for k in c.controls]:
+        moved += pins.check(key, measurement_numbers(measure(c.id, ctl)), x64)
+    assert not moved, "\n".join(moved)

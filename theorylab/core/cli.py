@@ -1,4 +1,4 @@
-"""The ``theorylab`` command: list, verify, calibrate, report.
+"""The ``theorylab`` command: list, verify, calibrate, report, docs, cache, selftest, mutate.
 
 Exit status of ``verify``: 0 every selected claim passed (skipped ones are listed with their
 reason), 1 a claim failed, 3 none failed but some are inconclusive, 2 bad input (unknown
@@ -156,6 +156,32 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_mutate(args) -> int:
+    from .claims import select
+    from .mutate import OPERATORS, mutate, summary_table
+    from .verify import check_out_dir
+
+    _preflight()
+    select(args.claims)
+    out = check_out_dir(args.out) if args.out else None
+    if args.pins is not None and not Path(args.pins).is_file():
+        raise ValueError(f"--pins: no such file {args.pins}")
+    for op in args.operator or ():
+        if op not in OPERATORS:
+            raise ValueError(f"--operator: unknown {op!r}; one of {', '.join(OPERATORS)}")
+    from .executors import make_executor
+
+    with make_executor(args.executor, args.scheduler, args.workers) as ex:
+        doc = mutate(args.claims, size=args.size, max_mutants=args.max, seed=args.seed, out_dir=out,
+                     timeout=args.timeout, pins_file=args.pins, operators=args.operator,
+                     executor=None if args.executor == "in-process" else ex,
+                     echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+    print(summary_table(doc))
+    if out is not None:
+        print(f"\nmutation: {out / 'mutation.json'}, {out / 'report.md'}")
+    return 0
+
+
 def _cmd_cache(args) -> int:
     from .cache import clear, info
     from .verify import default_cache_dir
@@ -266,6 +292,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="with --executor dask and no --scheduler: worker processes (default: one per core)")
     pc.add_argument("--run-full-only", action="store_true",
                     help="also run, at quick size, claims that need the full size (to see why)")
+    pm = sub.add_parser("mutate", help="mutation analysis: how many bugs planted in a family's "
+                        "simulation code its claims catch")
+    pm.add_argument("claims", nargs="+", help="claim ids or family names")
+    pm.add_argument("--size", default="quick", choices=["quick", "full"])
+    pm.add_argument("--max", type=_positive_int("--max"), default=None,
+                    help="run at most N mutants, sampled with --seed (default: every site)")
+    pm.add_argument("--seed", type=_positive_int("--seed", least=0), default=0,
+                    help="seed of the sample of mutants (default 0)")
+    pm.add_argument("--out", default=None, help="folder for mutation.json and report.md (resumed from)")
+    pm.add_argument("--timeout", type=_positive_int("--timeout"), default=None,
+                    help="seconds before a mutant's run is stopped (default: 5x the unmutated run, at least 120)")
+    pm.add_argument("--pins", default=None, metavar="FILE",
+                    help="a measurement pin file to compare with (default: the unmutated code's own numbers)")
+    pm.add_argument("--operator", action="append", default=None,
+                    help="only this mutation operator (repeatable; default: all)")
+    pm.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    pm.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
+                    help="where mutants run: one after another (default) or on a Dask cluster")
+    pm.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="with --executor dask: join this scheduler (default: start a local cluster)")
+    pm.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
     pk = sub.add_parser("cache", help="the cell cache: where it is, how big, clear it")
     pk.add_argument("action", choices=["info", "clear"])
     pk.add_argument("family", nargs="?", default=None,
@@ -299,7 +347,7 @@ def main(argv=None) -> int:
     try:
         return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
                 "report": _cmd_report, "docs": _cmd_docs, "cache": _cmd_cache,
-                "selftest": _cmd_selftest}[args.cmd](args)
+                "selftest": _cmd_selftest, "mutate": _cmd_mutate}[args.cmd](args)
     except ValueError as e:
         for line in str(e).splitlines() or [""]:
             sys.stderr.write(f"theorylab: error: {line}\n")
