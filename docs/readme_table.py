@@ -30,13 +30,15 @@ START, END = "<!-- claims-table:start -->", "<!-- claims-table:end -->"
 TARGET = 19  # of 20 roots
 FULL, FULL_EARLIER = "results/full-cpu/results.json", "results/full-cpu-pre21/results.json"
 #: full-size records of the final code kept in a folder of their own (their claim is not in
-#: FULL): diffusion.distribution_recovery, whose infinite interval `theorylab report` and
-#: `theorylab docs` cannot format yet (README, "Claims and their status")
+#: FULL): diffusion.distribution_recovery, recorded apart when `theorylab report` and `theorylab
+#: docs` could not yet format its infinite interval
 FULL_APART = ("results/full-cpu-distribution-recovery/results.json",)
 CAL_FULL = "results/calibration-full-cpu/calibration.json"
 BENCH_START, BENCH_END = "<!-- benchmarks-table:start -->", "<!-- benchmarks-table:end -->"
 GPU_START, GPU_END = "<!-- gpu-table:start -->", "<!-- gpu-table:end -->"
 FULL_GPU = "results/full-gpu/results.json"
+MUT_START, MUT_END = "<!-- mutation-table:start -->", "<!-- mutation-table:end -->"
+MUTATION = "results/mutation"
 BENCHMARKS = "results/benchmarks"
 
 
@@ -299,6 +301,36 @@ def gpu_table() -> str:
     return "\n".join(lines)
 
 
+def mutation_table() -> str:
+    """One row per recorded mutation run (results/mutation/NAME/mutation.json): the family
+    package, the mutants by class, the kill rate of the non-equivalent ones with its Wilson
+    interval, and the survivors."""
+    files = sorted((ROOT / MUTATION).glob("*/mutation.json"))
+    if not files:
+        return f"No mutation run is recorded yet in `{MUTATION}/`."
+    lines = [f"Recorded in `{MUTATION}/` (generated from those files; quick size, root 0, pins "
+             "`tests/golden/measurements.json`):", "",
+             "| run | selectors | sites | mutants | killed | survived | equivalent | kill rate [Wilson 95%] | commit |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    survivors = []
+    for f in files:
+        doc = json.loads(f.read_text())
+        meta, prov = doc["meta"], doc.get("provenance", {})
+        for pkg, fam in (doc.get("summary") or {}).get("families", {}).items():
+            ci = fam.get("wilson95")
+            rate = "-" if fam.get("kill_rate") is None else f"**{fam['kill_rate']:.2f}** [{ci[0]:.2f}, {ci[1]:.2f}]"
+            done = sum(1 for r in doc["mutants"].values() if r.get("class"))
+            lines.append(f"| `{f.parent.name}` | {' '.join(meta['selectors'])} | {meta['sites']} | "
+                         f"{done} of {len(doc['mutants'])} | {fam['killed']} | {fam['survived']} | "
+                         f"{fam['equivalent']} | {rate} | {(prov.get('git_commit') or '?')[:7]} |")
+        survivors += [f"- `{f.parent.name}`: `{r['mutant']['module']}:{r['mutant']['line']}` "
+                      f"{r['mutant']['operator']}: `{r['mutant']['before']}` -> `{r['mutant']['after']}`"
+                      for r in doc["mutants"].values() if r.get("class") == "survived"]
+    if survivors:
+        lines += ["", "Survivors (each is discussed in the closing note of the run's session):", ""] + survivors
+    return "\n".join(lines)
+
+
 def _between(text: str, start: str, end: str, body: str) -> str:
     i, j = text.index(start), text.index(end)
     return text[:i] + start + "\n" + body + "\n" + text[j:]
@@ -308,6 +340,8 @@ def render(readme: str) -> str:
     readme = _between(readme, START, END, table())
     if BENCH_START in readme:
         readme = _between(readme, BENCH_START, BENCH_END, benchmarks_table())
+    if MUT_START in readme:
+        readme = _between(readme, MUT_START, MUT_END, mutation_table())
     if GPU_START in readme:
         readme = _between(readme, GPU_START, GPU_END, gpu_table())
     return readme

@@ -192,3 +192,51 @@ def test_report_and_docs_print_an_interval_unbounded_on_one_side(tmp_path, capsy
     assert main(["docs", "diffusion", "--results", str(tmp_path / "results.json"),
                  "--out", str(tmp_path / "claims.md")]) == 0
     assert "[-inf, inf]" in (tmp_path / "claims.md").read_text()
+
+
+def test_report_html_is_one_self_contained_page_with_every_figure(tmp_path):
+    """`theorylab report DIR --html` on a recorded folder with a calibration in a subfolder:
+    the page parses with balanced tags, embeds every figure as a data URI (no file it points
+    to), names every claim, and carries the calibration table."""
+    import shutil
+    from html.parser import HTMLParser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "results"
+    shutil.copytree(root / "full-gpu", tmp_path / "run")
+    (tmp_path / "run" / "calibration").mkdir()
+    shutil.copy(root / "calibration-full-cpu" / "calibration.json", tmp_path / "run" / "calibration")
+    assert main(["report", str(tmp_path / "run"), "--html"]) == 0
+    page = (tmp_path / "run" / "report.html").read_text()
+
+    class Page(HTMLParser):
+        void = {"meta", "img", "br", "hr", "link", "input"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack, self.imgs, self.ids, self.errors = [], [], set(), []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "img":
+                self.imgs.append(a.get("src", ""))
+            if "id" in a:
+                self.ids.add(a["id"])
+            if tag not in self.void:
+                self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.stack or self.stack.pop() != tag:
+                self.errors.append(tag)
+
+    p = Page()
+    p.feed(page)
+    p.close()
+    assert not p.errors and not p.stack, (p.errors, p.stack)
+    res = json.loads((tmp_path / "run" / "results.json").read_text())
+    figured = [c for c in res["claims"] if c.get("figure") and (tmp_path / "run" / c["figure"]).exists()]
+    assert figured and len(p.imgs) == len(figured)
+    assert all(src.startswith("data:image/png;base64,") for src in p.imgs)
+    assert {c["id"] for c in res["claims"]} <= p.ids
+    assert "Calibration over fresh root seeds" in page and "calibration/calibration.json" in page
+    assert "Wilson 95%" in page and "rpmd.increasing_steps_linear" in page

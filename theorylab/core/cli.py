@@ -238,7 +238,7 @@ def _cmd_selftest(args) -> int:
 def _cmd_report(args) -> int:
     from .report import write_report
 
-    path = write_report(args.dir)
+    path = write_report(args.dir, html=args.html)
     print(path)
     return 0
 
@@ -335,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pr = sub.add_parser("report", help="Markdown report from a results folder")
     pr.add_argument("dir")
+    pr.add_argument("--html", action="store_true",
+                    help="also write report.html: one self-contained page, figures embedded")
     return p
 
 

@@ -115,14 +115,136 @@ def calibration_section(doc: dict) -> list[str]:
     return lines
 
 
-def write_report(out_dir) -> Path:
+def _calibration_paths(out_dir: Path) -> list[Path]:
+    """calibration.json in the folder, and in its immediate subfolders (``gpu_full.sh
+    --calibrate`` writes DIR/calibration/)."""
+    own = out_dir / "calibration.json"
+    return ([own] if own.exists() else []) + sorted(out_dir.glob("*/calibration.json"))
+
+
+def write_report(out_dir, html: bool = False) -> Path:
+    """report.md (and with ``html`` a self-contained report.html) from the folder's
+    results.json and every calibration.json in it or in a subfolder."""
     out_dir = Path(out_dir)
-    res_path, cal_path = out_dir / "results.json", out_dir / "calibration.json"
-    if not res_path.exists() and not cal_path.exists():
-        raise ValueError(f"DIR: no results.json or calibration.json in {out_dir}")
+    res_path, cals = out_dir / "results.json", _calibration_paths(out_dir)
+    if not res_path.exists() and not cals:
+        raise ValueError(f"DIR: no results.json or calibration.json in {out_dir} or its subfolders")
+    res = json.loads(res_path.read_text()) if res_path.exists() else None
+    cal_docs = [(c, json.loads(c.read_text())) for c in cals]
     lines = ["# theorylab report"]
-    if res_path.exists():
-        lines += [""] + results_section(json.loads(res_path.read_text()))
-    if cal_path.exists():
-        lines += [""] + calibration_section(json.loads(cal_path.read_text()))
-    return atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")
+    if res is not None:
+        lines += [""] + results_section(res)
+    for path, doc in cal_docs:
+        section = calibration_section(doc)
+        if path.parent != out_dir:
+            section.insert(2, f"From `{path.relative_to(out_dir)}`.")
+        lines += [""] + section
+    md = atomic_write_text(out_dir / "report.md", "\n".join(lines) + "\n")
+    if html:
+        return atomic_write_text(out_dir / "report.html", html_page(out_dir, res, cal_docs))
+    return md
+
+
+# ----------------------------------------------------------------------------------------------
+# HTML: one self-contained page (figures embedded), built from the same JSON
+# ----------------------------------------------------------------------------------------------
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#f3f3f3}.passed{color:#11632b;font-weight:bold}.failed{color:#a4161a;font-weight:bold}
+.inconclusive{color:#9c6500;font-weight:bold}.skipped{color:#666}img{max-width:100%;border:1px solid #eee}
+section{border-top:1px solid #ddd;margin-top:1.5em}code{background:#f6f6f6;padding:0 2px}.prov{color:#555;font-size:0.9em}"""
+
+
+def _e(x) -> str:
+    import html
+
+    return html.escape(str(x), quote=True)
+
+
+def _figure_tag(out_dir: Path, rel) -> str:
+    import base64
+
+    if not rel:
+        return ""
+    f = out_dir / rel
+    if not f.is_file():
+        return f"<p><em>figure {_e(rel)} not found</em></p>"
+    mime = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg"}.get(f.suffix.lower())
+    if mime is None:
+        return f"<p>figure: {_e(rel)}</p>"
+    data = base64.b64encode(f.read_bytes()).decode()
+    return f'<figure><img alt="{_e(rel)}" src="data:{mime};base64,{data}"><figcaption>{_e(rel)}</figcaption></figure>'
+
+
+def _claim_html(out_dir: Path, c: dict) -> list[str]:
+    st = c.get("status", "?")
+    h = [f'<section id="{_e(c["id"])}"><h3><code>{_e(c["id"])}</code> {_e(c.get("title", ""))}</h3>']
+    if c.get("statement"):
+        h.append(f"<p><em>Statement</em> [{_e(c.get('tag'))}], {_e(c.get('source'))}: {_e(c['statement'])}</p>")
+    h.append(f'<p><em>Verdict</em>: <span class="{_e(st)}">{_e(st)}</span>. {_e(c.get("sentence", ""))}</p>')
+    if c.get("uncertainty"):
+        h.append(f"<p><em>Uncertainty</em>: {_e(c['uncertainty'])}.</p>")
+    alts = c.get("alternatives") or {}
+    if alts:
+        h.append("<p><em>Declared alternatives</em>: " + "; ".join(
+            f"{_e(a)}: {'excluded' if ok else 'not excluded' if ok is False else 'no fit'}" for a, ok in alts.items()) + ".</p>")
+    ctrls = c.get("controls") or []
+    if ctrls:
+        h.append("<ul>" + "".join(
+            f"<li>control <code>{_e(x['name'])}</code> ({_e(x.get('description', ''))}): "
+            f"<strong>{'rejected' if x.get('rejected') else 'NOT rejected'}</strong> ({_e(x.get('outcome'))}) "
+            f"&mdash; {_e(x.get('sentence', ''))}</li>" for x in ctrls) + "</ul>")
+    run = c.get("run")
+    if run and st != "skipped":
+        h.append(f"<p class=\"prov\">Run: {c.get('wall_s', 0):.1f} s on {_e(run.get('device_kind') or run.get('device'))} "
+                 f"({_e(run.get('backend'))}), commit {_e(run.get('git_commit'))}, code {_e(run.get('code'))}, "
+                 f"JAX {_e(run.get('jax_version'))}, {_e(run.get('time_utc'))}.</p>")
+    h.append(_figure_tag(out_dir, c.get("figure")))
+    h.append("</section>")
+    return h
+
+
+def _md_table_html(md: str) -> str:
+    """Our own Markdown table (calibrate.table(markdown=True): a header, a rule, rows split by
+    ' | ') as an HTML table."""
+    rows = [r.strip().strip("|").split(" | ") for r in md.splitlines() if r.startswith("|")]
+    head, body = rows[0], rows[2:]
+    out = ["<table><tr>" + "".join(f"<th>{_e(x.strip())}</th>" for x in head) + "</tr>"]
+    out += ["<tr>" + "".join(f"<td>{_e(x.strip().strip('`'))}</td>" for x in r) + "</tr>" for r in body]
+    return "".join(out) + "</table>"
+
+
+def html_page(out_dir: Path, res: dict | None, cal_docs: list) -> str:
+    """The report as one HTML page: verdict table, each claim's sentence, controls,
+    alternatives, provenance and figure (embedded as data URIs), and each calibration table."""
+    from .calibrate import table
+
+    h = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+         "<title>theorylab report</title>", f"<style>{_CSS}</style></head><body>", "<h1>theorylab report</h1>"]
+    if res is not None:
+        prov = res.get("provenance", {})
+        claims = res["claims"]
+        counts = {s: sum(c["status"] == s for c in claims) for s in ("passed", "failed", "inconclusive", "skipped")}
+        h += ["<h2>Verdicts</h2>", f'<p class="prov">{_e(_prov_line(prov))}</p>',
+              "<p>" + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".</p>",
+              "<table><tr><th>claim</th><th>tag</th><th>predicted</th><th>measured</th><th>CI</th>"
+              "<th>control</th><th>verdict</th><th>wall</th></tr>"]
+        for c in claims:
+            ci = c.get("ci")
+            ci_s = f"{fmt_number(ci[0])}..{fmt_number(ci[1])}" if ci else "-"
+            wall = f"{c['wall_s']:.0f} s" if c.get("wall_s") else "-"
+            h.append(f'<tr><td><a href="#{_e(c["id"])}"><code>{_e(c["id"])}</code></a></td><td>{_e(c.get("tag", "-"))}</td>'
+                     f"<td>{_e(_fmt(c.get('predicted')))}</td><td>{_e(_fmt(c.get('measured')))}</td><td>{_e(ci_s)}</td>"
+                     f'<td>{_e(_control_cell(c))}</td><td class="{_e(c["status"])}">{_e(c["status"])}</td><td>{wall}</td></tr>')
+        h.append("</table>")
+        for c in claims:
+            h += _claim_html(out_dir, c)
+    for path, doc in cal_docs:
+        roots = doc.get("roots", [])
+        h += ["<h2>Calibration over fresh root seeds</h2>",
+              f"<p class=\"prov\">{_e(_prov_line(doc.get('provenance', {})))} From <code>{_e(path.relative_to(out_dir))}</code>"
+              + (f"; roots {roots[0]}..{roots[-1]} ({len(roots)} fresh seed sets)" if roots else "") + ".</p>",
+              "<p>Each claim's pass rate, each control's rejection rate and each declared alternative's "
+              "exclusion rate, with Wilson 95% intervals.</p>", _md_table_html(table(doc, markdown=True))]
+    h.append("</body></html>")
+    return "\n".join(h) + "\n"
