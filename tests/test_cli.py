@@ -240,3 +240,14 @@ def test_report_html_is_one_self_contained_page_with_every_figure(tmp_path):
     assert {c["id"] for c in res["claims"]} <= p.ids
     assert "Calibration over fresh root seeds" in page and "calibration/calibration.json" in page
     assert "Wilson 95%" in page and "rpmd.increasing_steps_linear" in page
+
+
+@pytest.mark.parametrize("argv, near", [
+    (["verify", "large_lr.critcal_rate"], "large_lr.critical_rate"),
+    (["calibrate", "hpmdd", "--roots", "2"], "hpmd"),
+    (["list", "rank_on"], "rank_one"),
+])
+def test_an_unknown_selector_suggests_its_near_matches(argv, near, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"did you mean {near}" in err

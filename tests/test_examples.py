@@ -119,6 +119,7 @@ def test_users_suite_pins_a_slope_with_the_plugin(installed, cache, tmp_path):
     assert r.returncode == 1 and "no pinned slope" in r.stdout and "--theorylab-regen-pins" in r.stdout
     r = pytest_("--theorylab-regen-pins")
     assert r.returncode == 0, r.stdout[-3000:]
+    assert "theorylab: wrote 2 pins to" in r.stdout and "sgd.rate_in_t/theta_below_half" in r.stdout
     pinned = json.loads(pins.read_text())
     assert set(pinned) == {"sgd.rate_in_t", "sgd.rate_in_t/theta_below_half"}
     assert pinned["sgd.rate_in_t"]["seeds"] == 64 and pinned["sgd.rate_in_t"]["size"] == "quick"

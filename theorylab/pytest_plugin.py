@@ -148,6 +148,22 @@ def theorylab_measure(request, theorylab_cache_dir):
     return get
 
 
+_PINS = pytest.StashKey()
+
+
 @pytest.fixture(scope="session")
 def theorylab_pins(request):
-    return Pins(request.config)
+    pins = Pins(request.config)
+    request.config.stash[_PINS] = pins
+    return pins
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """With --theorylab-regen-pins: which pins were written, file by file."""
+    pins = config.stash.get(_PINS, None)
+    if pins is None or not config.getoption(REGEN):
+        return
+    for f in pins._files.values():
+        if f.written:
+            terminalreporter.write_line(f"theorylab: wrote {len(f.written)} pins to {f.path}: "
+                                        + ", ".join(f.written[:8]) + (" ..." if len(f.written) > 8 else ""))

@@ -42,6 +42,31 @@ def _enable_compilation_cache(cache_dir: Path) -> None:
         pass
 
 
+def _select(selectors, **kw):
+    """The selected claims; an unknown selector's one-line error gains the near matches among
+    claim ids and family names ("did you mean ...?")."""
+    import difflib
+
+    from .claims import select
+
+    try:
+        return select(selectors, **kw)
+    except ValueError as e:
+        msg = str(e)
+        if "unknown claim or family" not in msg:
+            raise
+        known = select([])
+        names = sorted({c.id for c in known} | {c.family for c in known} | {c.id.split(".")[0] for c in known})
+        for sel in selectors:
+            if f"{sel!r}" in msg:
+                near = difflib.get_close_matches(sel, names, n=3, cutoff=0.6)
+                if not near and "." in sel:  # a mistyped family before a right claim name
+                    near = [n for n in names if n.endswith("." + sel.split(".", 1)[1])][:3]
+                if near:
+                    raise ValueError(f"{msg}; did you mean {', '.join(near)}?") from None
+        raise
+
+
 def _preflight() -> None:
     """Before any work: the environment variables the sweep reads (a bad value is a one-line
     error, exit 2), then one warning line per family that could not be loaded (the others
@@ -55,12 +80,11 @@ def _preflight() -> None:
 
 
 def _cmd_list(args) -> int:
-    from .claims import select
 
     _preflight()
     from .registry import claim_errors
 
-    claims = select(args.claims, strict=False)
+    claims = _select(args.claims, strict=False)
     bad = claim_errors(claims)
     claims = [c for c in claims if c.id not in bad]
     if not claims and not bad:
@@ -96,13 +120,12 @@ def exit_status(statuses) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .claims import select
     from .verify import check_out_dir, default_cache_dir, evidence, evidence_text, table, verify
 
     from .executors import make_executor
 
     _preflight()
-    select(args.claims)  # validate names before anything compiles
+    _select(args.claims)  # validate names before anything compiles
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
@@ -135,11 +158,10 @@ def _cmd_verify(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from .calibrate import calibrate, table
-    from .claims import select
     from .verify import check_out_dir, default_cache_dir
 
     _preflight()
-    select(args.claims)
+    _select(args.claims)
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
@@ -157,12 +179,11 @@ def _cmd_calibrate(args) -> int:
 
 
 def _cmd_mutate(args) -> int:
-    from .claims import select
     from .mutate import OPERATORS, mutate, summary_table
     from .verify import check_out_dir
 
     _preflight()
-    select(args.claims)
+    _select(args.claims)
     out = check_out_dir(args.out) if args.out else None
     if args.pins is not None and not Path(args.pins).is_file():
         raise ValueError(f"--pins: no such file {args.pins}")

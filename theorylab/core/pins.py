@@ -39,6 +39,7 @@ class PinFile:
         self.path = Path(path)
         self.regen = regen
         self.how_to_regen = how_to_regen
+        self.written: list[str] = []  # pin ids (re)written in this process, when regenerating
         self._data: Optional[dict] = None
 
     def load(self) -> dict:
@@ -76,6 +77,7 @@ class PinFile:
         data = self.load()
         if self.regen:
             half = (ci[1] - ci[0]) / 2 if ci is not None else 0.0
+            self.written.append(pin_id)
             data[pin_id] = {"slope": round(float(slope), 5), "tolerance": round(max(float(half), min_tol), 5),
                             "ci": [round(float(ci[0]), 5), round(float(ci[1]), 5)] if ci is not None else None,
                             "size": size, "seeds": seeds, "version": __version__}
@@ -220,6 +222,7 @@ class MeasurementPins:
                  size: str = "quick", root: int = 0):
         self.path, self.regen, self.how_to_regen = Path(path), regen, how_to_regen
         self.size, self.root = size, root
+        self.written: list[str] = []  # keys (re)written in this process, when regenerating
 
     def load(self) -> dict:
         if not self.path.exists():
@@ -236,6 +239,7 @@ class MeasurementPins:
         doc = self.load()
         if self.regen:
             doc["pins"][key] = with_tolerances(numbers, x64)
+            self.written.append(key)
             doc.update(rule=TOLERANCE_RULE, size=self.size, root=self.root)
             doc["pins"] = dict(sorted(doc["pins"].items()))
             atomic_write_json(self.path, doc)
