@@ -251,3 +251,12 @@ def test_an_unknown_selector_suggests_its_near_matches(argv, near, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and f"did you mean {near}" in err
+
+
+def test_calibrate_without_out_writes_a_default_folder_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["calibrate", "large_lr.imbalance_identity", "--roots", "1"]) == 0
+    cap = capsys.readouterr()
+    assert "writing to theorylab-calibration-quick/" in cap.err
+    assert (tmp_path / "theorylab-calibration-quick" / "calibration.json").exists()
+    assert "theorylab-calibration-quick/calibration.json" in cap.out

@@ -126,7 +126,12 @@ def _cmd_verify(args) -> int:
 
     _preflight()
     _select(args.claims)  # validate names before anything compiles
-    out = check_out_dir(args.out) if args.out else None
+    if not args.out:  # a calibration is hours of work: never thrown away
+        args.out = f"theorylab-calibration-{args.size}"
+        if not args.quiet:
+            print(f"calibration: writing to {args.out}/ (choose with --out; a rerun resumes from it)",
+                  file=sys.stderr)
+    out = check_out_dir(args.out)
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
@@ -162,7 +167,12 @@ def _cmd_calibrate(args) -> int:
 
     _preflight()
     _select(args.claims)
-    out = check_out_dir(args.out) if args.out else None
+    if not args.out:  # a calibration is hours of work: never thrown away
+        args.out = f"theorylab-calibration-{args.size}"
+        if not args.quiet:
+            print(f"calibration: writing to {args.out}/ (choose with --out; a rerun resumes from it)",
+                  file=sys.stderr)
+    out = check_out_dir(args.out)
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
     from .executors import make_executor
@@ -173,8 +183,7 @@ def _cmd_calibrate(args) -> int:
                         cache_dir=None if args.no_cache else cache, force=args.run_full_only,
                         executor=ex, echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
     print(table(doc))
-    if out is not None:
-        print(f"\ncalibration: {out / 'calibration.json'}")
+    print(f"\ncalibration: {out / 'calibration.json'}")
     return 0
 
 
@@ -302,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("--size", default="quick", choices=["quick", "full"])
     pc.add_argument("--seeds", type=_positive_int("--seeds"), default=None,
                     help="override the number of seeds of every claim")
-    pc.add_argument("--out", default=None, help="folder for calibration.json (resumed from)")
+    pc.add_argument("--out", default=None,
+                    help="folder for calibration.json, resumed from (default: theorylab-calibration-SIZE)")
     pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     pc.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
