@@ -520,6 +520,14 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
         if pins_file is not None:
             pf = MeasurementPins(pins_file).load()["pins"]
             pins.update({k: v for k, v in pf.items() if k.split("/")[0] in base["claims"]})
+            from .pins import compare_numbers
+
+            for cid, rec in base["claims"].items():  # pins the unmutated code breaks would kill every mutant
+                for key, nums in rec["numbers"].items():
+                    moved = compare_numbers(pins.get(key, {}), nums)
+                    if moved:
+                        raise ValueError(f"--pins: the unmutated code does not hold {key}'s pins in "
+                                         f"{pins_file} ({moved[0]}); regenerate them first")
         else:
             for cid, rec in base["claims"].items():
                 pins.update({k: with_tolerances(v, bool(rec.get("x64"))) for k, v in rec["numbers"].items()})
