@@ -99,12 +99,24 @@ class PinFile:
 # ----------------------------------------------------------------------------------------------
 #: a pin's tolerance is this fraction of the 95% half-width of its own seed-to-seed interval
 #: (about half a standard error: a shift the verdict's interval would show), but never below the
-#: float rounding of the family's precision
+#: rounding a recompilation can move it by: 1e-6 relative for an array computed in float64, 1e-3
+#: for one in float32 (a fused reduction reorders sums, and ratios of differences such as an MMD²
+#: amplify that: 2e-4 relative was seen), so that a change the code does not make is not a move
 TOL_FRACTION = 0.25
-REL_FLOOR = {True: 1e-6, False: 1e-4}  # x64 family, float32 family
+REL_FLOOR = {"float64": 1e-6, "float32": 1e-3}
 TOLERANCE_RULE = (f"tolerance = max({TOL_FRACTION} x the 95% half-width of the number's t-interval "
-                  "over instances, rel_floor x |value|, 1e-12); rel_floor 1e-6 for a float64 family, "
-                  "1e-4 for a float32 one; a count (non-finite entries, diverged runs) must match")
+                  "over instances, rel_floor x |value|, 1e-12); rel_floor 1e-6 for a number computed "
+                  "in float64, 1e-3 for one in float32 or lower; a count (non-finite entries, diverged "
+                  "runs) must match")
+
+
+def _precision(a) -> str:
+    """The precision an array was computed in; a bare Python number (its origin unknown) counts
+    as float32, the looser floor."""
+    dt = getattr(a, "dtype", None)
+    if dt is None:
+        return "float32"
+    return "float64" if np.dtype(dt) in (np.float64, np.int64, np.complex128) else "float32"
 
 
 def _t_half(v: np.ndarray) -> float:
@@ -152,7 +164,7 @@ def measurement_numbers(m) -> dict:
                 col = ly[:, j]
                 fin = col[np.isfinite(col)]
                 out[f"series:{name}@{xj:.6g}"] = {"value": float(fin.mean()) if fin.size else None,
-                                                   "half_width": _t_half(col)}
+                                                   "half_width": _t_half(col), "precision": _precision(s.y)}
             out[f"nonfinite:series:{name}"] = {"count": int((~np.isfinite(y)).sum())}
     for group, arrays in (("values", m.values), ("reference", m.reference)):
         for name, a in (arrays or {}).items():
@@ -160,25 +172,27 @@ def measurement_numbers(m) -> dict:
             means = _instance_means(arr, (m.mask or {}).get(name) if group == "values" else None)
             fin = means[np.isfinite(means)]
             out[f"{group}:{name}"] = {"value": float(fin.mean()) if fin.size else None,
-                                      "half_width": _t_half(means)}
+                                      "half_width": _t_half(means), "precision": _precision(a)}
             out[f"nonfinite:{group}:{name}"] = {"count": int((~np.isfinite(arr)).sum())}
     if m.floor is not None:
-        out["floor"] = {"value": float(m.floor), "half_width": 0.0}
+        out["floor"] = {"value": float(m.floor), "half_width": 0.0, "precision": _precision(m.floor)}
     out["diverged"] = {"count": int(m.diverged or 0)}
     return out
 
 
-def with_tolerances(numbers: dict, x64: bool) -> dict:
-    """``numbers`` with each value's tolerance by :data:`TOLERANCE_RULE`."""
+def with_tolerances(numbers: dict, x64: bool = True) -> dict:
+    """``numbers`` with each value's tolerance by :data:`TOLERANCE_RULE` (a number without its
+    precision is taken as float64 when ``x64``, else float32)."""
     out = {}
     for k, v in numbers.items():
         if "count" in v:
             out[k] = dict(v)
             continue
         val = v["value"]
-        tol = None if val is None else max(TOL_FRACTION * v["half_width"], REL_FLOOR[bool(x64)] * abs(val), 1e-12)
+        prec = v.get("precision") or ("float64" if x64 else "float32")
+        tol = None if val is None else max(TOL_FRACTION * v["half_width"], REL_FLOOR[prec] * abs(val), 1e-12)
         out[k] = {"value": None if val is None else float(f"{val:.9g}"),
-                  "half_width": float(f"{v['half_width']:.4g}"),
+                  "half_width": float(f"{v['half_width']:.4g}"), "precision": prec,
                   "tolerance": None if tol is None else float(f"{tol:.4g}")}
     return out
 
