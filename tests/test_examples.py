@@ -178,6 +178,12 @@ def test_broken_families_are_named_on_one_line_and_the_rest_keep_working(tmp_pat
     assert r.stderr.strip().splitlines()[-1].startswith("theorylab: error: claim: family 'broken'")
     r = _theorylab(["verify", "large_lr.balancing", "-q"], env)
     assert r.returncode == 0, r.stdout + r.stderr
+    # --traceback: the file and line of the failing import, and its traceback
+    for argv in (["--traceback", "list", "broken"], ["list", "broken", "--traceback"]):
+        r = _theorylab(argv, env)
+        assert f"at {site / 'broken_fam.py'}:1:" in r.stderr and "ImportError: no module named sparse_magic" in r.stderr, r.stderr
+        assert "Traceback (most recent call last)" in r.stderr
+        assert f"family 'dup' (dup_fam:FAMILY) at {site / 'dup_fam.py'}:" in r.stderr  # its line, not the core's
 
 
 def test_import_leaves_jax_config_alone_and_verify_restores_it():

@@ -67,6 +67,30 @@ def _select(selectors, **kw):
         raise
 
 
+def _family_tracebacks() -> str:
+    """For each family that could not be imported: where (file and line) and the traceback,
+    from importing its module again (a failed import leaves nothing cached). Families refused
+    for their definitions (a repeated id, a bad claim) have no traceback and are skipped."""
+    import importlib
+    import traceback
+
+    from .registry import load
+
+    out = []
+    for e in load()[1]:
+        mod, _, attr = e.target.partition(":")
+        try:
+            getattr(importlib.import_module(mod), attr)
+        except BaseException as exc:  # noqa: BLE001 - whatever the family's import raises
+            frames = traceback.extract_tb(exc.__traceback__)
+            core = str(Path(__file__).resolve().parent)
+            own = [f for f in frames if not f.filename.startswith(("<", core))]  # the family's code
+            last = (own or frames)[-1]
+            out.append(f"family {e.name!r} ({e.target}) at {last.filename}:{last.lineno}:\n"
+                       + "".join(traceback.format_exception(exc)))
+    return "\n".join(out)
+
+
 def _preflight() -> None:
     """Before any work: the environment variables the sweep reads (a bad value is a one-line
     error, exit 2), then one warning line per family that could not be loaded (the others
@@ -277,6 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .executors import EXECUTORS
 
     p = _Parser(prog="theorylab", description="Theorems about learning algorithms as checks.")
+    tb_help = "for each family that could not be imported, print its file, line and traceback"
+    p.add_argument("--traceback", action="store_true", help=tb_help)
     sub = p.add_subparsers(dest="cmd", parser_class=_Parser)
     pl = sub.add_parser("list", help="list the claims with source and provenance tag")
     pl.add_argument("claims", nargs="*", help="claim ids or family names (default: all)")
@@ -368,6 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("dir")
     pr.add_argument("--html", action="store_true",
                     help="also write report.html: one self-contained page, figures embedded")
+    for sp in sub.choices.values():  # also after the command: theorylab list --traceback
+        sp.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS, help=tb_help)
     return p
 
 
@@ -377,6 +405,10 @@ def main(argv=None) -> int:
     if args.cmd is None:
         p.print_help()
         return 2
+    if args.traceback:
+        tb = _family_tracebacks()
+        if tb:
+            sys.stderr.write(tb)
     try:
         return {"list": _cmd_list, "verify": _cmd_verify, "calibrate": _cmd_calibrate,
                 "report": _cmd_report, "docs": _cmd_docs, "cache": _cmd_cache,
