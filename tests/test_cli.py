@@ -18,6 +18,12 @@ from theorylab.core.cli import main
     (["calibrate", "large_lr"], "--roots"),
     (["verify", "large_lr.catapult", "--out", "/nonexistent/parent/out"], "--out"),
     (["calibrate", "large_lr", "--roots", "2", "--out", "/nonexistent/parent/out"], "--out"),
+    (["mutate", "nope"], "claim"),
+    (["mutate", "large_lr", "--max", "0"], "--max"),
+    (["mutate", "large_lr", "--out", "/nonexistent/parent/out"], "--out"),
+    (["mutate", "large_lr", "--operator", "bogus"], "--operator"),
+    (["mutate", "large_lr", "--pins", "/nonexistent/pins.json"], "--pins"),
+    (["mutate"], "claims"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys):
     with pytest.raises(SystemExit) as e:
