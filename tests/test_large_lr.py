@@ -42,3 +42,22 @@ def test_critical_rate_excludes_near_misses_too(theorylab_measure):
         twin = SlopeCheck(predicted=wrong, side=claim.check.side, tol=claim.check.tol,
                           window=claim.check.window)
         assert twin.evaluate(m).outcome == "failed"
+
+
+def test_mlp_layers_are_affine_with_their_biases():
+    """A substrate test: each layer of the progressive-sharpening MLP adds its bias (hidden
+    layers inside the tanh, the output layer outside). `theorylab mutate large_lr` found that
+    dropping the output bias moves no claim beyond its tolerance (the sharpness at the edge of
+    stability does not depend on it), so this test is what notices it."""
+    import jax.numpy as jnp
+    import numpy as np
+
+    from theorylab.large_lr import mlp
+
+    x = jnp.ones((3, 2), jnp.float32)
+    zero = [(jnp.zeros((2, 4), jnp.float32), jnp.full((4,), 0.5, jnp.float32)),
+            (jnp.zeros((4, 1), jnp.float32), jnp.full((1,), 0.25, jnp.float32))]
+    np.testing.assert_allclose(np.asarray(mlp.forward(zero, x)), 0.25)
+    one = [(jnp.zeros((2, 4), jnp.float32), jnp.full((4,), 0.5, jnp.float32)),
+           (jnp.ones((4, 1), jnp.float32), jnp.zeros((1,), jnp.float32))]
+    np.testing.assert_allclose(np.asarray(mlp.forward(one, x)), 4 * np.tanh(0.5), rtol=1e-6)
