@@ -151,3 +151,12 @@ def test_family_covers_the_issue():
     assert set(CLAIMS) == {"rank_one.gd_flat_in_d", "rank_one.perturbed_inverse_d",
                            "rank_one.sigma_squared", "rank_one.soft_threshold",
                            "rank_one.gap_grows_with_d"}
+
+
+def test_simulations_draw_instance_and_start_in_float32():
+    """The simulations draw the instance and the start in float32 (the module's precision
+    argument). `theorylab mutate rank_one` found that drawing the start X0 in float16
+    (simulations.py:69) moves no claim beyond its tolerance (a small random start quantised to
+    1e-3 is still a small random start), so this substrate test is what notices it."""
+    inst, X0, _ = sims._instance_and_start(jax.random.PRNGKey(0), 8, 0.1)
+    assert all(a.dtype == jnp.float32 for a in (*inst, X0)), [a.dtype for a in (*inst, X0)]
