@@ -327,7 +327,8 @@ def mutation_table() -> str:
                       f"{r['mutant']['operator']}: `{r['mutant']['before']}` -> `{r['mutant']['after']}`"
                       for r in doc["mutants"].values() if r.get("class") == "survived"]
     if survivors:
-        lines += ["", "Survivors (each is discussed in the closing note of the run's session):", ""] + survivors
+        lines += ["", f"Survivors (each answered in `{MUTATION}/SURVIVORS.md`: what now notices it, or why "
+                  "it is harmless):", ""] + survivors
     return "\n".join(lines)
 
 
