@@ -102,8 +102,10 @@ def test_measurement_numbers_cover_series_values_and_counts():
     assert n["series:@1"]["value"] == pytest.approx(np.mean(np.log([1.0, 1.2, 0.8])))
     assert n["nonfinite:series:"] == {"count": 1} and n["diverged"] == {"count": 1}
     assert n["values:v"]["value"] == pytest.approx(2.0) and n["values:v"]["half_width"] == 0.0
-    t = with_tolerances(n, x64=False)
-    assert t["values:v"]["precision"] == "float64" and t["values:v"]["tolerance"] == pytest.approx(2e-6)
+    t = with_tolerances(n, x64=False)  # no spread: the float32 floor, whatever the dtype
+    assert t["values:v"]["precision"] == "float64" and t["values:v"]["tolerance"] == pytest.approx(2e-3)
+    spread = measurement_numbers(Measurement(values={"v": np.array([2.0, 2.0 + 1e-9])}))
+    assert with_tolerances(spread)["values:v"]["tolerance"] == pytest.approx(2e-6)  # float64 floor
     m32 = Measurement(values={"v": np.array([[1.0, 3.0], [2.0, 2.0]], np.float32)})
     t = with_tolerances(measurement_numbers(m32))
     assert t["values:v"]["precision"] == "float32" and t["values:v"]["tolerance"] == pytest.approx(2e-3)

@@ -106,7 +106,8 @@ TOL_FRACTION = 0.25
 REL_FLOOR = {"float64": 1e-6, "float32": 1e-3}
 TOLERANCE_RULE = (f"tolerance = max({TOL_FRACTION} x the 95% half-width of the number's t-interval "
                   "over instances, rel_floor x |value|, 1e-12); rel_floor 1e-6 for a number computed "
-                  "in float64, 1e-3 for one in float32 or lower; a count (non-finite entries, diverged "
+                  "in float64 over several instances, 1e-3 for one in float32 or lower and for a "
+                  "number without spread (one instance); a count (non-finite entries, diverged "
                   "runs) must match")
 
 
@@ -190,7 +191,11 @@ def with_tolerances(numbers: dict, x64: bool = True) -> dict:
             continue
         val = v["value"]
         prec = v.get("precision") or ("float64" if x64 else "float32")
-        tol = None if val is None else max(TOL_FRACTION * v["half_width"], REL_FLOOR[prec] * abs(val), 1e-12)
+        # a number without spread (one instance: a ratio of medians, a bootstrap CI's end) may be
+        # a float64 summary of float32 work that its dtype does not show, and another CPU's
+        # vector width reorders float32 sums: it gets the float32 floor
+        floor = REL_FLOOR["float32"] if v["half_width"] == 0 else REL_FLOOR[prec]
+        tol = None if val is None else max(TOL_FRACTION * v["half_width"], floor * abs(val), 1e-12)
         out[k] = {"value": None if val is None else float(f"{val:.9g}"),
                   "half_width": float(f"{v['half_width']:.4g}"), "precision": prec,
                   "tolerance": None if tol is None else float(f"{tol:.4g}")}
