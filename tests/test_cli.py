@@ -266,3 +266,7 @@ def test_calibrate_without_out_writes_a_default_folder_and_says_so(tmp_path, mon
     assert "writing to theorylab-calibration-quick/" in cap.err
     assert (tmp_path / "theorylab-calibration-quick" / "calibration.json").exists()
     assert "theorylab-calibration-quick/calibration.json" in cap.out
+    # verify without --out writes nothing (its verdicts are on standard output)
+    (tmp_path / "theorylab-calibration-quick").rename(tmp_path / "kept")
+    assert main(["verify", "large_lr.imbalance_identity", "-q"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]

@@ -150,12 +150,7 @@ def _cmd_verify(args) -> int:
 
     _preflight()
     _select(args.claims)  # validate names before anything compiles
-    if not args.out:  # a calibration is hours of work: never thrown away
-        args.out = f"theorylab-calibration-{args.size}"
-        if not args.quiet:
-            print(f"calibration: writing to {args.out}/ (choose with --out; a rerun resumes from it)",
-                  file=sys.stderr)
-    out = check_out_dir(args.out)
+    out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
@@ -191,17 +186,18 @@ def _cmd_calibrate(args) -> int:
 
     _preflight()
     _select(args.claims)
-    if not args.out:  # a calibration is hours of work: never thrown away
-        args.out = f"theorylab-calibration-{args.size}"
-        if not args.quiet:
-            print(f"calibration: writing to {args.out}/ (choose with --out; a rerun resumes from it)",
-                  file=sys.stderr)
-    out = check_out_dir(args.out)
+    default_out = not args.out  # a calibration is hours of work: never thrown away
+    out = None if default_out else check_out_dir(args.out)
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
     from .executors import make_executor
 
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
+        if default_out:  # made only once the work can start: bad input leaves no folder behind
+            out = check_out_dir(f"theorylab-calibration-{args.size}")
+            if not args.quiet:
+                print(f"calibration: writing to {out}/ (choose with --out; a rerun resumes from it)",
+                      file=sys.stderr)
         doc = calibrate(args.claims, args.roots, size=args.size, seeds=args.seeds, out_dir=out,
                         first_root=args.first_root,
                         cache_dir=None if args.no_cache else cache, force=args.run_full_only,
