@@ -61,3 +61,24 @@ def test_mlp_layers_are_affine_with_their_biases():
     one = [(jnp.zeros((2, 4), jnp.float32), jnp.full((4,), 0.5, jnp.float32)),
            (jnp.ones((4, 1), jnp.float32), jnp.zeros((1,), jnp.float32))]
     np.testing.assert_allclose(np.asarray(mlp.forward(one, x)), 4 * np.tanh(0.5), rtol=1e-6)
+
+
+def test_mlp_data_are_teacher_plus_label_noise_in_float32():
+    """A substrate test of the progressive-sharpening data: float32 inputs and targets, targets a
+    tanh teacher plus N(0, 0.1^2) label noise. `theorylab mutate large_lr` found that scaling
+    or dropping the label noise, or drawing the data in float16, moves no claim beyond its
+    tolerance (the sharpness at the edge of stability settles at 2/eta whatever the data), so
+    this test is what notices them."""
+    import numpy as np
+
+    from theorylab.large_lr import mlp
+
+    n, d_in = 20000, 3
+    x, y = mlp.make_data(7, n, d_in)
+    assert x.dtype == np.float32 and y.dtype == np.float32 and x.shape == (n, d_in) and y.shape == (n, 1)
+    rng = np.random.default_rng(7)  # the same draws, in order: inputs, teacher, noise
+    rng.standard_normal((n, d_in))
+    w1 = rng.standard_normal((d_in, 16)) / np.sqrt(d_in)
+    w2 = rng.standard_normal((16, 1)) * 2.0 / np.sqrt(16)
+    resid = y.astype(np.float64) - np.tanh(x.astype(np.float64) @ w1) @ w2
+    assert 0.097 < resid.std() < 0.103, resid.std()  # 0.1 +- 3 standard errors (0.0005 each)
