@@ -293,9 +293,18 @@ def _cmd_report(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_executor_args(parser, executor_help: str) -> None:
+    """--executor, --scheduler and --workers, the same for every command that runs work."""
     from .executors import EXECUTORS
 
+    parser.add_argument("--executor", default="in-process", choices=list(EXECUTORS), help=executor_help)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="with --executor dask: join this scheduler (default: start a local cluster)")
+    parser.add_argument("--workers", type=_positive_int("--workers"), default=None,
+                        help="with --executor dask and no --scheduler: worker processes (default: one per core)")
+
+
+def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="theorylab", description="Theorems about learning algorithms as checks.")
     tb_help = "for each family that could not be imported, print its file, line and traceback"
     p.add_argument("--traceback", action="store_true", help=tb_help)
@@ -314,12 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     pv.add_argument("--root", type=_positive_int("--root", least=0), default=0,
                     help="root seed set (0, the default; another number draws fresh seeds)")
     pv.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    pv.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
-                    help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
-    pv.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="with --executor dask: join this scheduler (default: start a local cluster)")
-    pv.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
+    _add_executor_args(pv, "where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
     pv.add_argument("--run-full-only", action="store_true",
                     help="also run claims that would be skipped: at quick size those that need the full "
                     "size (to see why), at full size on a CPU those that need a GPU")
@@ -337,12 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="folder for calibration.json, resumed from (default: theorylab-calibration-SIZE)")
     pc.add_argument("--no-cache", action="store_true", help="recompute every cell")
     pc.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    pc.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
-                    help="where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
-    pc.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="with --executor dask: join this scheduler (default: start a local cluster)")
-    pc.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
+    _add_executor_args(pc, "where cells run: this process (default) or a Dask cluster (pip install 'theorylab[dask]')")
     pc.add_argument("--run-full-only", action="store_true",
                     help="also run, at quick size, claims that need the full size (to see why)")
     pm = sub.add_parser("mutate", help="mutation analysis: how many bugs planted in a family's "
@@ -361,12 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     pm.add_argument("--operator", action="append", default=None,
                     help="only this mutation operator (repeatable; default: all)")
     pm.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    pm.add_argument("--executor", default="in-process", choices=list(EXECUTORS),
-                    help="where mutants run: one after another (default) or on a Dask cluster")
-    pm.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                    help="with --executor dask: join this scheduler (default: start a local cluster)")
-    pm.add_argument("--workers", type=_positive_int("--workers"), default=None,
-                    help="with --executor dask and no --scheduler: worker processes (default: one per core)")
+    _add_executor_args(pm, "where mutants run: one after another (default) or on a Dask cluster")
     pk = sub.add_parser("cache", help="the cell cache: where it is, how big, clear it")
     pk.add_argument("action", choices=["info", "clear"])
     pk.add_argument("family", nargs="?", default=None,
