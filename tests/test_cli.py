@@ -23,6 +23,8 @@ from theorylab.core.cli import main
     (["mutate", "large_lr", "--out", "/nonexistent/parent/out"], "--out"),
     (["mutate", "large_lr", "--operator", "bogus"], "--operator"),
     (["mutate", "large_lr", "--pins", "/nonexistent/pins.json"], "--pins"),
+    (["mutate", "large_lr", "--tests", ""], "--tests"),
+    (["mutate", "large_lr", "--tests", "tests/'unclosed"], "--tests"),
     (["mutate"], "claims"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, needle, capsys):

@@ -109,3 +109,81 @@ def test_measurement_numbers_cover_series_values_and_counts():
     m32 = Measurement(values={"v": np.array([[1.0, 3.0], [2.0, 2.0]], np.float32)})
     t = with_tolerances(measurement_numbers(m32))
     assert t["values:v"]["precision"] == "float32" and t["values:v"]["tolerance"] == pytest.approx(2e-3)
+
+
+def test_a_failing_test_kills_a_mutant_and_the_claims_class_is_kept():
+    cls = {"class": "survived", "why": ["c.x: changed, inside every tolerance"], "claims": {}}
+    assert M.with_tests(cls, None)["class"] == "survived"
+    assert M.with_tests(cls, {"rc": 0, "failed": [], "wall_s": 1.0})["claims_class"] == "survived"
+    k = M.with_tests(cls, {"rc": 1, "failed": ["tests/t.py::test_a"], "wall_s": 1.0})
+    assert (k["class"], k["claims_class"], k["why"]) == ("killed", "survived", ["test tests/t.py::test_a failed"])
+    assert M.with_tests(cls, {"timeout": 60.0})["why"] == ["tests timed out after 60 s"]
+    assert M.with_tests({"class": "equivalent", "why": [], "claims": {}}, {"error": "E"})["class"] == "killed"
+    muts = {"a": {"mutant": {"package": "p"}, **k}, "b": {"mutant": {"package": "p"}, "class": "killed", "why": ["x"]}}
+    f = M.summarise({"meta": {"tests": ["t.py"]}, "mutants": muts})["families"]["p"]
+    assert (f["killed"], f["kill_rate"]) == (2, 1.0)
+    assert (f["claims_and_pins"]["killed"], f["claims_and_pins"]["survived"], f["claims_and_pins"]["kill_rate"]) == (1, 1, 0.5)
+
+
+def _fake_package(tmp_path, monkeypatch):
+    pkg = tmp_path / "src" / "fake_family_pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sim.py").write_text("SCALE = 0.5\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    test = tmp_path / "tests" / "test_fake.py"
+    test.parent.mkdir()
+    test.write_text("import fake_family_pkg.sim as s\n\n\ndef test_scale():\n    assert s.SCALE == 0.5\n")
+    return test
+
+
+def test_tests_run_on_the_mutated_copy_never_on_the_original(tmp_path, monkeypatch):
+    """The test process imports the copy first: the unmutated copy passes, the mutant fails the
+    test that watches its constant, and the original source is untouched."""
+    test = _fake_package(tmp_path, monkeypatch)
+    m, = M.find_mutants("fake_family_pkg", operators=["scale_constant_0.9"])
+    base = M.run_tests("fake_family_pkg", [test.name], None, 120, cwd=test.parent)
+    assert base["rc"] == 0 and base["failed"] == [], base
+    r = M.run_tests("fake_family_pkg", [test.name], m, 120, cwd=test.parent)
+    assert r["rc"] == 1 and r["failed"] == ["test_fake.py::test_scale"], r
+    assert (tmp_path / "src" / "fake_family_pkg" / "sim.py").read_text() == "SCALE = 0.5\n"
+    r = M.run_tests("fake_family_pkg", ["no_such_test.py"], None, 120, cwd=test.parent)
+    assert r["rc"] == 4 and "no_such_test.py" in r["tail"], r
+
+
+def test_mutate_runs_tests_on_mutants_the_claims_miss_and_reruns_them_on_resume(tmp_path, monkeypatch):
+    """The orchestration, with the claim and test runs replaced by records: mutants the claims
+    and pins leave alive get the tests; a resume with other tests reruns only the tests; tests
+    that fail on the unmutated code are refused on one line."""
+    from theorylab.core.claims import select
+
+    ids = [c.id for c in select(["rank_one"])]
+    base = {"claims": {i: {"status": "passed", "controls": {}, "x64": False, "numbers": {}} for i in ids},
+            "wall_s": 1.0}
+    runs = []
+    monkeypatch.setattr(M, "run_copy", lambda pkg, claims, size, mutant, timeout, cache:
+                        dict(base, claims={k: dict(v) for k, v in base["claims"].items()}))
+
+    def fake_tests(pkg, args, mutant, timeout, cwd=None):
+        runs.append((args, mutant is None))
+        fail = mutant is not None and args == ["strict.py"]
+        return {"rc": int(fail), "failed": ["strict.py::t"] if fail else [], "wall_s": 0.1}
+
+    monkeypatch.setattr(M, "run_tests", fake_tests)
+    out = tmp_path / "mut"
+    doc = M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["loose.py"])
+    assert {r["class"] for r in doc["mutants"].values()} == {"equivalent"}
+    assert runs.count((["loose.py"], False)) == 2 and runs.count((["loose.py"], True)) == 1
+    runs.clear()
+    doc = M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["strict.py"])
+    assert runs.count((["strict.py"], False)) == 2 and len(runs) == 3  # baseline + tests only
+    for r in doc["mutants"].values():
+        assert (r["class"], r["claims_class"], r["why"]) == ("killed", "equivalent", ["test strict.py::t failed"])
+    f = doc["summary"]["families"]["theorylab.rank_one"]
+    assert f["kill_rate"] == 1.0 and f["claims_and_pins"]["kill_rate"] is None
+    assert "claims and pins alone" in (out / "report.md").read_text()
+    doc = M.mutate(["rank_one"], max_mutants=2, out_dir=out)  # no tests: the claims' classes again
+    assert {r["class"] for r in doc["mutants"].values()} == {"equivalent"}
+    monkeypatch.setattr(M, "run_tests", lambda *a, **k: {"rc": 1, "failed": ["x.py::t"], "wall_s": 0.1})
+    with pytest.raises(ValueError, match="--tests: they do not pass on the unmutated .*x.py::t"):
+        M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["x.py"])

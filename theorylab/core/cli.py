@@ -9,6 +9,7 @@ no traceback, before any work starts.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -219,13 +220,22 @@ def _cmd_mutate(args) -> int:
     for op in args.operator or ():
         if op not in OPERATORS:
             raise ValueError(f"--operator: unknown {op!r}; one of {', '.join(OPERATORS)}")
+    tests = None
+    if args.tests is not None:
+        try:
+            tests = [a for t in args.tests for a in shlex.split(t)]
+        except ValueError as e:
+            raise ValueError(f"--tests: cannot split {args.tests!r} into pytest arguments ({e})") from None
+        if not tests:
+            raise ValueError("--tests: empty; give pytest arguments, e.g. 'tests/test_mine.py'")
     from .executors import make_executor
 
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
         doc = mutate(args.claims, size=args.size, max_mutants=args.max, seed=args.seed, out_dir=out,
                      timeout=args.timeout, pins_file=args.pins, operators=args.operator,
                      executor=None if args.executor == "in-process" else ex,
-                     echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
+                     echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)),
+                     tests=tests)
     print(summary_table(doc))
     if out is not None:
         print(f"\nmutation: {out / 'mutation.json'}, {out / 'report.md'}")
@@ -359,6 +369,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a measurement pin file to compare with (default: the unmutated code's own numbers)")
     pm.add_argument("--operator", action="append", default=None,
                     help="only this mutation operator (repeatable; default: all)")
+    pm.add_argument("--tests", action="append", default=None, metavar="ARGS",
+                    help="pytest arguments (quoted, e.g. 'tests/test_large_lr.py -k substrate'; "
+                    "repeatable) run on every mutant the claims and pins do not kill: a failing test "
+                    "kills it; they must pass on the unmutated code")
     pm.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     _add_executor_args(pm, "where mutants run: one after another (default) or on a Dask cluster")
     pk = sub.add_parser("cache", help="the cell cache: where it is, how big, clear it")

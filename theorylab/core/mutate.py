@@ -20,14 +20,20 @@ no test notices; here the tests are the claims. For the claims selected:
    numbers with the pin file's tolerance rule, or ``--pins FILE``), the process raised, or it
    timed out; the record says which. It is **equivalent** when every number and verdict is the
    baseline's to float rounding, and **survived** otherwise.
-5. The kill rate of the non-equivalent mutants, with a Wilson 95% interval, is reported per
-   family and per claim (a claim's rate counts the mutants that changed its own measurement).
+5. With ``--tests ARGS`` (pytest arguments: a family's substrate tests, say), every mutant the
+   claims and pins did not kill runs those tests too, in a process that imports the mutated copy
+   before anything else; they must pass on the unmutated copy, and a failing test kills the
+   mutant (the record names the test; ``claims_class`` keeps the class from claims and pins alone).
+6. The kill rate of the non-equivalent mutants, with a Wilson 95% interval, is reported per
+   family and per claim (a claim's rate counts the mutants that changed its own measurement);
+   with tests, the rate from the claims and pins alone is reported beside it.
 
 ``mutation.json`` is rewritten after each mutant, so a run that stops resumes where it stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -252,10 +258,11 @@ def _copy_root(package: str) -> tuple[str, Path]:
     return top, package_dir(top)
 
 
-def run_copy(package: str, claims: Sequence[str], size: str, mutant: Optional[Mutant],
-             timeout: float, cache_dir: Path) -> dict:
-    """Run ``claims`` in a fresh process on a copy of ``package`` with ``mutant`` applied (none:
-    the baseline). Returns the worker's record, or ``{"error": ...}`` / ``{"timeout": s}``."""
+@contextlib.contextmanager
+def _mutant_copy(package: str, mutant: Optional[Mutant]):
+    """A temporary folder holding a copy of ``package``'s top-level package with ``mutant``
+    applied (none: unmutated), and the environment of a process that imports the copy first:
+    ``(folder, copy of the top-level package, env)``."""
     top, src_root = _copy_root(package)
     with tempfile.TemporaryDirectory(prefix="theorylab-mutant-") as tmp:
         dest = Path(tmp) / top
@@ -264,27 +271,61 @@ def run_copy(package: str, claims: Sequence[str], size: str, mutant: Optional[Mu
             rel = Path(*package.split(".")[1:]) / mutant.module
             f = dest / rel
             f.write_text(apply_mutant(mutant, f.read_text()))
-        out = Path(tmp) / "record.json"
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([tmp] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]),
-                   THEORYLAB_PROGRESS_INTERVAL="3600",
-                   # compiled programs the mutation left unchanged are read, not compiled again
-                   JAX_COMPILATION_CACHE_DIR=str(cache_dir.parent / "jax"),
+                   THEORYLAB_PROGRESS_INTERVAL="3600")
+        yield Path(tmp), dest, env
+
+
+def _run_json(cmd: list, env: dict, cwd, out: Path, timeout: float) -> dict:
+    """Run ``cmd``; its JSON record from ``out``, or ``{"error": ...}`` / ``{"timeout": s}``."""
+    t0 = time.perf_counter()
+    try:
+        r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired:
+        return {"timeout": timeout}
+    wall = time.perf_counter() - t0
+    if r.returncode != 0 or not out.exists():
+        tail = [line for line in (r.stderr or "").strip().splitlines() if line.strip()]
+        return {"error": tail[-1] if tail else f"exit status {r.returncode}", "wall_s": wall}
+    rec = json.loads(out.read_text())
+    rec["wall_s"] = wall
+    if rec.get("rc"):  # a test run that did not pass: pytest's error, or its summary line, says why
+        errors = [line for line in (r.stderr or "").splitlines() if line.startswith("ERROR")]
+        tail = errors or [line for line in (r.stdout or "").strip().splitlines() if line.strip()]
+        rec["tail"] = tail[-1][:300] if tail else ""
+    return rec
+
+
+def run_copy(package: str, claims: Sequence[str], size: str, mutant: Optional[Mutant],
+             timeout: float, cache_dir: Path) -> dict:
+    """Run ``claims`` in a fresh process on a copy of ``package`` with ``mutant`` applied (none:
+    the baseline). Returns the worker's record, or ``{"error": ...}`` / ``{"timeout": s}``."""
+    with _mutant_copy(package, mutant) as (tmp, dest, env):
+        out = tmp / "record.json"
+        # compiled programs the mutation left unchanged are read, not compiled again
+        env.update(JAX_COMPILATION_CACHE_DIR=str(cache_dir.parent / "jax"),
                    JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0.5")
         cmd = [sys.executable, "-c", "from theorylab.core.mutate import _worker; _worker()",
                json.dumps({"claims": list(claims), "size": size, "out": str(out), "cache": str(cache_dir),
                            "expect": str(dest)})]
-        t0 = time.perf_counter()
-        try:
-            r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=tmp)
-        except subprocess.TimeoutExpired:
-            return {"timeout": timeout}
-        wall = time.perf_counter() - t0
-        if r.returncode != 0 or not out.exists():
-            tail = [line for line in (r.stderr or "").strip().splitlines() if line.strip()]
-            return {"error": tail[-1] if tail else f"exit status {r.returncode}", "wall_s": wall}
-        rec = json.loads(out.read_text())
-        rec["wall_s"] = wall
-        return rec
+        return _run_json(cmd, env, tmp, out, timeout)
+
+
+def run_tests(package: str, test_args: Sequence[str], mutant: Optional[Mutant], timeout: float,
+              cwd=None) -> dict:
+    """Run pytest with ``test_args`` (as on its command line, paths relative to ``cwd``, by
+    default the current folder) in a fresh process that imports the copy of ``package`` with
+    ``mutant`` applied before anything else, so the tests see the mutated code. Returns
+    ``{"rc": pytest's exit code, "failed": [node ids], "wall_s": s}``, or ``{"error": ...}`` /
+    ``{"timeout": s}``."""
+    with _mutant_copy(package, mutant) as (tmp, dest, env):
+        out = tmp / "tests.json"
+        cmd = [sys.executable, "-c",
+               "import sys; sys.path.insert(0, sys.argv[1]); "
+               "from theorylab.core.mutate import _test_worker; _test_worker()",
+               str(tmp), json.dumps({"args": list(test_args), "out": str(out), "top": dest.name,
+                                     "expect": str(dest)})]
+        return _run_json(cmd, env, cwd or os.getcwd(), out, timeout)
 
 
 def _worker() -> None:  # pragma: no cover - runs in the mutant's process
@@ -321,6 +362,31 @@ def _worker() -> None:  # pragma: no cover - runs in the mutant's process
     from theorylab.core.results import atomic_write_json as _w
 
     _w(args["out"], out)
+
+
+def _test_worker() -> None:  # pragma: no cover - runs in the mutant's process
+    """In the copy's process: check that the copy is what gets imported, then run pytest and
+    record the node ids that failed."""
+    import importlib
+
+    args = json.loads(sys.argv[2])
+    top = importlib.import_module(args["top"])  # imported once, from the copy: tests reuse it
+    origin = str(Path(top.__file__).resolve())
+    if not origin.startswith(str(Path(args["expect"]).resolve())):
+        raise SystemExit(f"mutate test worker: imported {origin}, not the copy in {args['expect']}")
+    import pytest
+
+    class Collect:
+        failed: list = []
+
+        def pytest_runtest_logreport(self, report):
+            if report.failed:
+                Collect.failed.append(report.nodeid)
+
+    rc = int(pytest.main(list(args["args"]) + ["-q", "-p", "no:cacheprovider"], plugins=[Collect()]))
+    from theorylab.core.results import atomic_write_json as _w
+
+    _w(args["out"], {"rc": rc, "failed": Collect.failed})
 
 
 # ----------------------------------------------------------------------------------------------
@@ -384,6 +450,25 @@ def classify(baseline: dict, record: dict, pins: dict) -> dict:
             "claims": per}
 
 
+def with_tests(cls: dict, tests: Optional[dict]) -> dict:
+    """The classification ``cls`` (from :func:`classify`) once the test suite has run on the
+    mutant (``tests``: :func:`run_tests`' record, none when it did not run): a failing test, a
+    test run that raised or timed out kills it. ``claims_class`` keeps the class from the claims
+    and pins alone."""
+    out = dict(cls, claims_class=cls.get("claims_class", cls["class"]))
+    if tests is None:
+        return out
+    if "timeout" in tests:
+        why = [f"tests timed out after {tests['timeout']:.0f} s"]
+    elif "error" in tests:
+        why = [f"tests raised: {tests['error']}"]
+    elif tests.get("rc"):
+        why = [f"test {n} failed" for n in tests.get("failed") or ()] or [f"pytest exit status {tests['rc']}"]
+    else:
+        return out
+    return dict(out, **{"class": "killed", "why": why})
+
+
 def wilson(k: int, n: int) -> Optional[list]:
     from scipy import stats
 
@@ -396,25 +481,36 @@ def wilson(k: int, n: int) -> Optional[list]:
 def summarise(doc: dict) -> dict:
     """Kill rates of non-equivalent mutants, per family package and per claim."""
     fam, per_claim = {}, {}
+    tested = bool(doc.get("meta", {}).get("tests"))
     for rec in doc["mutants"].values():
         c = rec.get("class")
         if c is None:
             continue
         f = fam.setdefault(rec["mutant"]["package"], {"killed": 0, "survived": 0, "equivalent": 0})
         f[c] += 1
+        if tested:  # the same counts from the claims and pins alone
+            g = f.setdefault("claims_and_pins", {"killed": 0, "survived": 0, "equivalent": 0})
+            g[rec.get("claims_class", c)] += 1
         for cid, p in (rec.get("claims") or {}).items():
             if p.get("changed"):
                 s = per_claim.setdefault(cid, {"changed": 0, "caught": 0})
                 s["changed"] += 1
                 s["caught"] += bool(p.get("caught"))
     for f in fam.values():
-        n = f["killed"] + f["survived"]
-        f["kill_rate"] = None if n == 0 else round(f["killed"] / n, 4)
-        f["wilson95"] = wilson(f["killed"], n)
+        for g in (f, f.get("claims_and_pins")):
+            if g is not None:
+                n = g["killed"] + g["survived"]
+                g["kill_rate"] = None if n == 0 else round(g["killed"] / n, 4)
+                g["wilson95"] = wilson(g["killed"], n)
     for s in per_claim.values():
         s["rate"] = round(s["caught"] / s["changed"], 4)
         s["wilson95"] = wilson(s["caught"], s["changed"])
     return {"families": fam, "claims": dict(sorted(per_claim.items()))}
+
+
+def _rate(f: dict) -> str:
+    ci = f["wilson95"]
+    return "-" if f["kill_rate"] is None else f"{f['kill_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
 
 
 def report_markdown(doc: dict) -> str:
@@ -425,12 +521,19 @@ def report_markdown(doc: dict) -> str:
              f"{len(doc['mutants'])} mutants of {meta['sites']} sites (seed {meta['seed']}); "
              f"pins: {meta['pins']}. Killed: a claim that passed failed or turned inconclusive, a "
              "control was not rejected, a pinned number moved, the run raised or timed out. "
-             "Rates are over non-equivalent mutants, with Wilson 95% intervals.", "",
-             "| family package | killed | survived | equivalent | kill rate [Wilson 95%] |", "|---|---|---|---|---|"]
+             "Rates are over non-equivalent mutants, with Wilson 95% intervals."
+             + (f" Tests `{' '.join(meta['tests'])}` ran on every mutant the claims and pins did not "
+                "kill; a failing test kills it (the last column: claims and pins alone)."
+                if meta.get("tests") else ""), "",
+             "| family package | killed | survived | equivalent | kill rate [Wilson 95%] |"
+             + (" claims and pins alone |" if meta.get("tests") else ""),
+             "|---|---|---|---|---|" + ("---|" if meta.get("tests") else "")]
     for name, f in s["families"].items():
-        ci = f["wilson95"]
-        rate = "-" if f["kill_rate"] is None else f"{f['kill_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
-        lines.append(f"| `{name}` | {f['killed']} | {f['survived']} | {f['equivalent']} | {rate} |")
+        row = f"| `{name}` | {f['killed']} | {f['survived']} | {f['equivalent']} | {_rate(f)} |"
+        if meta.get("tests") and "claims_and_pins" in f:
+            g = f["claims_and_pins"]
+            row += f" {g['killed']}/{g['survived']}/{g['equivalent']}: {_rate(g)} |"
+        lines.append(row)
     lines += ["", "Per claim (mutants that changed the claim's own measurement; caught by its verdict, "
               "a control or a pin):", "", "| claim | changed | caught | rate [Wilson 95%] |", "|---|---|---|---|"]
     for cid, c in s["claims"].items():
@@ -450,18 +553,27 @@ def report_markdown(doc: dict) -> str:
 # The command
 # ----------------------------------------------------------------------------------------------
 def _run_task(task: dict) -> dict:
-    """One mutant (module-level, so that a Dask worker can run it)."""
+    """One mutant (module-level, so that a Dask worker can run it): its claims, then, when the
+    task names tests and the claims and pins did not kill it, the tests. A task with
+    ``"tests_only"`` runs only the tests (a resumed mutant classified before)."""
     m = Mutant(**task["mutant"])
-    return run_copy(m.package, task["claims"], task["size"], m, task["timeout"], Path(task["cache"]))
+    if task.get("tests_only"):
+        return {"tests": run_tests(m.package, task["tests"], m, task["tests_timeout"], task["cwd"])}
+    rec = run_copy(m.package, task["claims"], task["size"], m, task["timeout"], Path(task["cache"]))
+    if task.get("tests") and classify(task["baseline"], rec, task["pins"])["class"] != "killed":
+        rec["tests"] = run_tests(m.package, task["tests"], m, task["tests_timeout"], task["cwd"])
+    return rec
 
 
 def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Optional[int] = None,
            seed: int = 0, out_dir=None, timeout: Optional[float] = None, pins_file=None,
            operators: Optional[Sequence[str]] = None, executor=None,
-           echo: Optional[Callable[[str], None]] = None) -> dict:
+           echo: Optional[Callable[[str], None]] = None, tests: Optional[Sequence[str]] = None) -> dict:
     """Mutation analysis of the simulation code behind the selected claims (see the module doc).
     Returns the ``mutation.json`` document; with ``out_dir`` writes it and ``report.md`` after
-    each mutant and resumes from them."""
+    each mutant and resumes from them. ``tests``: pytest arguments (paths relative to the current
+    folder) run on every mutant the claims and pins do not kill; they must pass on the unmutated
+    code, and a failure kills the mutant (the summary keeps the claims-and-pins rate beside)."""
     from .claims import select
     from .pins import MeasurementPins, with_tolerances
 
@@ -491,7 +603,7 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
     meta = {"selectors": list(selectors), "size": size, "seed": seed, "max": max_mutants,
             "sites": len(sites), "operators": list(operators or OPERATORS),
             "pins": str(pins_file) if pins_file else "the unmutated code's own measurement (baseline)",
-            "code": {pkg: _fingerprint(pkg) for pkg in by_pkg}}
+            "code": {pkg: _fingerprint(pkg) for pkg in by_pkg}, "tests": list(tests) if tests else None}
     doc = {"meta": meta, "provenance": prov, "baseline": {}, "mutants": {}}
     path = None if out is None else out / "mutation.json"
     if path is not None and path.exists():
@@ -532,24 +644,61 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
             for cid, rec in base["claims"].items():
                 pins.update({k: with_tolerances(v, bool(rec.get("x64"))) for k, v in rec["numbers"].items()})
     limit = {pkg: timeout or max(120.0, 5 * doc["baseline"][pkg]["wall_s"]) for pkg in by_pkg}
+    tests = list(tests) if tests else None
+    tests_limit = {}
+    for pkg in by_pkg if tests else ():
+        base_t = doc.get("baseline_tests", {}).get(pkg)
+        if base_t is None or base_t.get("args") != tests:
+            echo(f"baseline: {pkg}, tests {' '.join(tests)} ...")
+            base_t = dict(run_tests(pkg, tests, None, timeout or 3600.0), args=tests)
+            if base_t.get("rc") != 0:
+                what = base_t.get("error") or base_t.get("timeout") or (
+                    "collected no tests" if base_t.get("rc") == 5 else
+                    f"failed: {', '.join(base_t.get('failed') or []) or base_t.get('tail') or 'exit status %s' % base_t.get('rc')}")
+                raise ValueError(f"--tests: they do not pass on the unmutated {pkg}: {what}")
+            doc.setdefault("baseline_tests", {})[pkg] = base_t
+            echo(f"baseline: {pkg} tests in {base_t['wall_s']:.0f} s")
+            save()
+        tests_limit[pkg] = timeout or max(120.0, 5 * base_t["wall_s"])
+    retest = []  # mutants classified before whose tests are missing or were other tests
+    for mid, rec in doc["mutants"].items():
+        if (rec.get("tests") or {}).get("args") != tests:
+            rec["class"] = rec.get("claims_class", rec["class"])
+            rec.pop("tests", None)
+            if tests and rec["class"] != "killed":
+                retest.append(Mutant(**rec["mutant"]))
     todo = [m for m in chosen if m.id not in doc["mutants"]]
     for m in chosen:
         if m.id in doc["mutants"]:
             continue
         doc["mutants"][m.id] = {"mutant": dataclasses.asdict(m)}
-    echo(f"{len(chosen)} mutants of {len(sites)} sites; {len(chosen) - len(todo)} done before, {len(todo)} to run")
+    echo(f"{len(chosen)} mutants of {len(sites)} sites; {len(chosen) - len(todo)} done before, {len(todo)} to run"
+         + (f"; tests to run on {len(retest)} classified before" if retest else ""))
+    todo += retest
 
     def done(i, record):
         m = todo[i]
-        cls = classify(doc["baseline"][m.package], record, pins)
-        doc["mutants"][m.id].update(cls, wall_s=record.get("wall_s"))
+        entry = doc["mutants"][m.id]
+        if i >= len(todo) - len(retest):  # tests only, on a mutant classified before
+            cls = {k: entry[k] for k in ("class", "why", "claims") if k in entry}
+        else:
+            cls = classify(doc["baseline"][m.package], record, pins)
+            entry["wall_s"] = record.get("wall_s")
+        t = record.get("tests")
+        entry.update(with_tests(cls, t))
+        if t is not None:
+            entry["tests"] = dict(t, args=tests)
         doc["summary"] = summarise(doc)
         save()
-        echo(f"[{sum(1 for r in doc['mutants'].values() if r.get('class'))}/{len(chosen)}] {m.module}:{m.line} "
-             f"{m.operator}: {cls['class']}" + (f" ({cls['why'][0]})" if cls["class"] == "killed" else ""))
+        echo(f"[{sum(1 for r in doc['mutants'].values() if r.get('class'))}/{len(doc['mutants'])}] {m.module}:{m.line} "
+             f"{m.operator}: {entry['class']}" + (f" ({entry['why'][0]})" if entry["class"] == "killed" else ""))
 
-    tasks = [{"mutant": dataclasses.asdict(m), "claims": by_pkg[m.package], "size": size,
-              "timeout": limit[m.package], "cache": str(work / "cache")} for m in todo]
+    common = {"size": size, "cache": str(work / "cache"), "tests": tests, "cwd": os.getcwd()}
+    tasks = [dict(common, mutant=dataclasses.asdict(m), claims=by_pkg[m.package], timeout=limit[m.package],
+                  tests_timeout=tests_limit.get(m.package), baseline=doc["baseline"][m.package],
+                  pins={k: v for k, v in pins.items() if k.split("/")[0] in by_pkg[m.package]},
+                  tests_only=i >= len(todo) - len(retest))
+             for i, m in enumerate(todo)]
     if executor is None:
         for i, t in enumerate(tasks):
             done(i, _run_task(t))
@@ -577,10 +726,11 @@ def summary_table(doc: dict) -> str:
     s = doc.get("summary") or summarise(doc)
     rows = []
     for name, f in s["families"].items():
-        ci = f["wilson95"]
-        rate = "-" if f["kill_rate"] is None else f"{f['kill_rate']:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
-        rows.append(f"{name}: killed {f['killed']}, survived {f['survived']}, equivalent {f['equivalent']}; "
-                    f"kill rate {rate}")
+        row = (f"{name}: killed {f['killed']}, survived {f['survived']}, equivalent {f['equivalent']}; "
+               f"kill rate {_rate(f)}")
+        if "claims_and_pins" in f:
+            row += f" (claims and pins alone: {_rate(f['claims_and_pins'])})"
+        rows.append(row)
     surv = [f"  survived: {r['mutant']['module']}:{r['mutant']['line']} {r['mutant']['operator']}: "
             f"{r['mutant']['before']} -> {r['mutant']['after']}"
             for r in doc["mutants"].values() if r.get("class") == "survived"]
