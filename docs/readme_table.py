@@ -303,32 +303,44 @@ def gpu_table() -> str:
 
 def mutation_table() -> str:
     """One row per recorded mutation run (results/mutation/NAME/mutation.json): the family
-    package, the mutants by class, the kill rate of the non-equivalent ones with its Wilson
-    interval, and the survivors."""
+    package, the substrate tests run on the mutants the claims missed, the mutants by class, the
+    kill rate of the non-equivalent ones with its Wilson interval (and from the claims and pins
+    alone), and the survivors."""
     files = sorted((ROOT / MUTATION).glob("*/mutation.json"))
     if not files:
         return f"No mutation run is recorded yet in `{MUTATION}/`."
+
+    def rate(f, bold=True):
+        ci = f.get("wilson95")
+        if f.get("kill_rate") is None:
+            return "-"
+        r = f"{f['kill_rate']:.2f}"
+        return f"{'**' + r + '**' if bold else r} [{ci[0]:.2f}, {ci[1]:.2f}]"
+
     lines = [f"Recorded in `{MUTATION}/` (generated from those files; quick size, root 0, pins "
-             "`tests/golden/measurements.json`):", "",
-             "| run | selectors | sites | mutants | killed | survived | equivalent | kill rate [Wilson 95%] | commit |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "`tests/golden/measurements.json`; *tests*: the family's test file, run on every mutant "
+             "the claims and pins did not kill):", "",
+             "| run | selectors | sites | mutants | tests | killed | survived | equivalent | "
+             "kill rate [Wilson 95%] | claims and pins alone | commit |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     survivors = []
     for f in files:
         doc = json.loads(f.read_text())
         meta, prov = doc["meta"], doc.get("provenance", {})
         for pkg, fam in (doc.get("summary") or {}).get("families", {}).items():
-            ci = fam.get("wilson95")
-            rate = "-" if fam.get("kill_rate") is None else f"**{fam['kill_rate']:.2f}** [{ci[0]:.2f}, {ci[1]:.2f}]"
             done = sum(1 for r in doc["mutants"].values() if r.get("class"))
+            alone = fam.get("claims_and_pins", fam)
+            tests = " ".join(meta.get("tests") or []) or "-"
             lines.append(f"| `{f.parent.name}` | {' '.join(meta['selectors'])} | {meta['sites']} | "
-                         f"{done} of {len(doc['mutants'])} | {fam['killed']} | {fam['survived']} | "
-                         f"{fam['equivalent']} | {rate} | {(prov.get('git_commit') or '?')[:7]} |")
+                         f"{done} of {len(doc['mutants'])} | `{tests}` | {fam['killed']} | {fam['survived']} | "
+                         f"{fam['equivalent']} | {rate(fam)} | {alone['killed']}/{alone['survived']}/"
+                         f"{alone['equivalent']}: {rate(alone, False)} | {(prov.get('git_commit') or '?')[:7]} |")
         survivors += [f"- `{f.parent.name}`: `{r['mutant']['module']}:{r['mutant']['line']}` "
                       f"{r['mutant']['operator']}: `{r['mutant']['before']}` -> `{r['mutant']['after']}`"
                       for r in doc["mutants"].values() if r.get("class") == "survived"]
     if survivors:
-        lines += ["", f"Survivors (each answered in `{MUTATION}/SURVIVORS.md`: what now notices it, or why "
-                  "it is harmless):", ""] + survivors
+        lines += ["", f"Survivors (each answered in `{MUTATION}/SURVIVORS.md`: why it is harmless, or what "
+                  "would notice it):", ""] + survivors
     return "\n".join(lines)
 
 
