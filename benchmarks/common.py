@@ -26,6 +26,7 @@ class Record:
         import os
 
         self.name, self.lines, self.timings, self.ratios = name, [], {}, {}
+        self.values: dict = {}  # what a diagnostic measures that is neither a time nor a ratio
         #: the machine's 1-minute load average when the benchmark started: ratios measured side by
         #: side survive a busy machine better than timings, but a load near the core count says
         #: the timings are not the machine's own
@@ -70,7 +71,8 @@ class Record:
                           {"provenance": provenance(command=f"python benchmarks/{self.name}.py " + " ".join(args)),
                            "config": {k: v for k, v in config.items() if k != "out"},
                            "load_at_start": self.load_at_start,
-                           "timings_s": self.timings, "ratios": self.ratios})
+                           "timings_s": self.timings, "ratios": self.ratios,
+                           **({"values": self.values} if self.values else {})})
         atomic_write_text(folder / f"{self.name}.txt", "\n".join(self.lines) + "\n")
 
 

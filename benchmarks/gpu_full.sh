@@ -53,6 +53,10 @@ mkdir -p "$out/benchmarks" || exit 2
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 theorylab() { python -m theorylab "$@"; }
 export THEORYLAB_PROGRESS_INTERVAL="${THEORYLAB_PROGRESS_INTERVAL:-15}"
+# IEEE float32 matmuls: JAX's default on recent NVIDIA GPUs is TF32 (10-bit mantissas), which the
+# precision arguments do not cover; under it the nearest-point distances of
+# diffusion.distribution_recovery (|z|^2 - 2 z.x + |x|^2) came out as zero (results/full-gpu/README.md)
+export JAX_DEFAULT_MATMUL_PRECISION="${JAX_DEFAULT_MATMUL_PRECISION:-highest}"
 
 t_start=$(date +%s)
 stamp() { echo "$1 $(( $(date +%s) - t_start ))" >> "$out/timings.txt"; }
@@ -62,7 +66,7 @@ stamp() { echo "$1 $(( $(date +%s) - t_start ))" >> "$out/timings.txt"; }
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit: $(git rev-parse HEAD 2>/dev/null || echo unknown)"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-  python -c "import jax; print('jax', jax.__version__, jax.default_backend(), [d.device_kind for d in jax.devices()])"
+  python -c "import jax; print('jax', jax.__version__, jax.default_backend(), [d.device_kind for d in jax.devices()], 'matmul precision', jax.config.jax_default_matmul_precision)"
 } > "$out/machine.txt" 2>&1
 
 theorylab verify "${claims[@]}" --size "$size" --out "$out" > "$out/verify.txt" 2> "$out/verify.log"

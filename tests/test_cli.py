@@ -272,3 +272,13 @@ def test_calibrate_without_out_writes_a_default_folder_and_says_so(tmp_path, mon
     (tmp_path / "theorylab-calibration-quick").rename(tmp_path / "kept")
     assert main(["verify", "large_lr.imbalance_identity", "-q"]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept"]
+
+
+def test_an_accelerator_at_tf32_precision_is_warned_about():
+    from theorylab.core.cli import matmul_precision_warning
+
+    line = matmul_precision_warning("gpu", None)
+    assert "JAX_DEFAULT_MATMUL_PRECISION=highest" in line and "\n" not in line
+    assert matmul_precision_warning("gpu", "tensorfloat32")
+    assert matmul_precision_warning("gpu", "highest") is None and matmul_precision_warning("gpu", "float32") is None
+    assert matmul_precision_warning("cpu", None) is None

@@ -39,6 +39,9 @@ def test_gpu_script_runs_at_quick_size_and_writes_its_folder(tmp_path):
     assert [c["id"] for c in res["claims"]] == ["large_lr.imbalance_identity"]
     assert res["claims"][0]["status"] == "passed" and res["provenance"]["size"] == "quick"
     assert (out / "report.md").exists() and "jax" in (out / "machine.txt").read_text()
+    # IEEE float32 matmuls (not TF32) wherever it runs, and the records say so
+    assert "matmul precision highest" in (out / "machine.txt").read_text()
+    assert res["provenance"]["matmul_precision"] == "highest"
     stages = dict(line.rsplit(" ", 1) for line in (out / "timings.txt").read_text().splitlines())
     assert "total" in stages and "verify(rc=0)" in stages
     for b in ("pmd", "rank_one", "large_lr", "manifold", "diffusion"):

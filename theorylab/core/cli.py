@@ -104,6 +104,28 @@ def _preflight() -> None:
         sys.stderr.write(f"theorylab: warning: {e.line()}\n")
 
 
+def matmul_precision_warning(backend: str, setting) -> str | None:
+    """A line for a run on an accelerator whose float32 matmuls run at JAX's default precision:
+    TF32 (10-bit mantissas) on recent NVIDIA GPUs, bfloat16 passes on TPUs. The families'
+    precision arguments are made for IEEE float32; an expanded squared distance
+    |z|^2 - 2 z.x + |x|^2 under TF32 loses the nearest-point distances of
+    diffusion.distribution_recovery entirely (results/full-gpu/README.md)."""
+    if backend == "cpu" or setting not in (None, "default", "fastest", "bfloat16", "tensorfloat32"):
+        return None
+    return (f"theorylab: warning: float32 matmuls on this {backend} run at JAX's "
+            f"{setting or 'default'} precision (TF32 on recent NVIDIA GPUs), below the IEEE float32 the "
+            "claims' precision arguments assume; set JAX_DEFAULT_MATMUL_PRECISION=highest "
+            "(benchmarks/gpu_full.sh does)")
+
+
+def _warn_matmul_precision() -> None:
+    import jax
+
+    line = matmul_precision_warning(jax.default_backend(), jax.config.jax_default_matmul_precision)
+    if line:
+        sys.stderr.write(line + "\n")
+
+
 def _cmd_list(args) -> int:
 
     _preflight()
@@ -154,6 +176,7 @@ def _cmd_verify(args) -> int:
     out = check_out_dir(args.out) if args.out else None
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
+    _warn_matmul_precision()
     with make_executor(args.executor, args.scheduler, args.workers) as ex:
         verdicts = verify(args.claims, args.size, seeds=args.seeds, out_dir=out,
                           cache_dir=None if args.no_cache else cache, pdf=args.pdf,
@@ -191,6 +214,7 @@ def _cmd_calibrate(args) -> int:
     out = None if default_out else check_out_dir(args.out)
     cache = default_cache_dir()
     _enable_compilation_cache(cache)
+    _warn_matmul_precision()
     from .executors import make_executor
 
     with make_executor(args.executor, args.scheduler, args.workers) as ex:

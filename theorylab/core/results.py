@@ -170,6 +170,8 @@ def provenance(**extra) -> dict:
         "backend": jax.default_backend(),
         "devices": [str(d) for d in devs],
         "device_kind": getattr(devs[0], "device_kind", None) if devs else None,
+        # float32 matmuls on an accelerator: JAX's default is TF32 on recent NVIDIA GPUs
+        "matmul_precision": jax.config.jax_default_matmul_precision or "default",
         "cpu_model": cpu_model(),
         "python": platform.python_version(),
         "platform": platform.platform(),
