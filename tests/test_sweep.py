@@ -126,3 +126,43 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
 def test_bad_seed_count():
     with pytest.raises(ValueError, match="seeds"):
         Sweep("test.bad", 1).run(toy, [({"n": 3}, {"scale": 1.0})], seeds=0)
+
+
+def _walk(key, static, dynamic):
+    steps = jax.random.normal(key, (static["n"], static["n"])) * dynamic["scale"]
+    return {"m": steps @ steps.T}
+
+
+def _eig(key, static, dynamic, out):
+    return {"eig": jnp.linalg.eigvalsh(out["m"]), "trace": jnp.trace(out["m"])}
+
+
+def test_a_simulation_value_runs_as_the_function_with_attributes_did(cache_dir):
+    """theorylab.Simulation carries parallel_seeds and finish as fields: the same numbers as the
+    function with attributes, the function's name on its cells, and clear errors."""
+    import theorylab
+
+    sim = theorylab.Simulation(_walk, parallel_seeds=True, finish=_eig)
+    assert sim.__qualname__ == "_walk" and sim.__module__ == __name__
+    configs = [({"n": 6}, {"scale": 1.0})]
+    a = Sweep("test.simulation", 4, threads=2).run(sim, configs, seeds=7, stream="walk")[0]
+    b = Sweep("test.simulation", 4, threads=2).run(walk_then_sort, configs, seeds=7, stream="walk")[0]
+    assert set(a) == {"eig", "trace"}
+    np.testing.assert_array_equal(a["eig"], b["eig"])
+    sw = Sweep("test.simulation", 4, cache_dir=cache_dir)
+    sw.run(sim, configs, seeds=3)
+    assert sw.stats["computed"] == 1 and list(cache_dir.glob("*.npz"))
+    with pytest.raises(TypeError, match="^fn: "):
+        theorylab.Simulation("not a function")
+    with pytest.raises(TypeError, match="^parallel_seeds: "):
+        theorylab.Simulation(_walk, parallel_seeds=1)
+    wants64 = theorylab.Simulation(toy, x64=True)
+    assert wants64(jax.random.PRNGKey(0), {"n": 3}, {"scale": 1.0})["path"].dtype == jnp.float64
+
+
+def test_a_float64_simulation_called_in_float32_names_the_switch():
+    import theorylab
+
+    jax.config.update("jax_enable_x64", False)  # the autouse fixture restores it
+    with pytest.raises(RuntimeError, match=r"toy: declares float64 .*theorylab.x64\(\)"):
+        theorylab.Simulation(toy, x64=True)(jax.random.PRNGKey(0), {"n": 3}, {"scale": 1.0})

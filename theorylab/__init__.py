@@ -23,11 +23,12 @@ from .core.bounds import Bound
 from .core.checks import (CheckResult, ConstancyCheck, ConstancyResult, IdentityCheck,
                           IdentityResult, InstanceCounts, LimitCheck, LimitResult, Outcome,
                           PointwiseCheck, PointwiseResult, Series, SlopeCheck, SlopeResult)
-from .core.claims import Claim, Control, Measurement, Verdict
+from .core.claims import Claim, Context, Control, Measurement, Verdict
 from .core.claims import select as _select
 from .core.precision import x64
 from .core.registry import Family
 from .core.registry import families as _families
+from .core.simulation import Simulation
 from .core.sweep import clear_compiled
 from .core.verify import measure, run_claim, verify
 
@@ -42,8 +43,8 @@ def families():
     return _families()
 
 
-__all__ = ["Bound", "CheckResult", "Claim", "ConstancyCheck", "ConstancyResult", "Control",
+__all__ = ["Bound", "CheckResult", "Claim", "ConstancyCheck", "ConstancyResult", "Context", "Control",
            "Family", "IdentityCheck", "IdentityResult", "InstanceCounts", "LimitCheck",
            "LimitResult", "Measurement", "Outcome", "PointwiseCheck", "PointwiseResult", "Series",
-           "SlopeCheck", "SlopeResult", "Verdict", "claims", "clear_compiled", "families",
+           "Simulation", "SlopeCheck", "SlopeResult", "Verdict", "claims", "clear_compiled", "families",
            "measure", "run_claim", "verify", "x64", "__version__"]
