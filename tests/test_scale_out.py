@@ -299,3 +299,33 @@ def test_bad_environment_is_one_line_before_any_work(tmp_path, var, value, msg):
     assert r.returncode == 2 and r.stderr.strip() == f"theorylab: error: {var}: {msg}, got {value!r}"
     assert not (tmp_path / "theorylab" / "cells").exists()
 
+
+
+def test_mutants_and_their_tests_run_on_dask_workers(tmp_path, monkeypatch):
+    """``theorylab mutate --executor dask``: a mutant's task (here its substrate tests, on a
+    small package of its own) is a plain value that a Dask worker process runs as the calling
+    process would."""
+    pytest.importorskip("distributed")
+    pytest.importorskip("libcst")
+    import dataclasses
+
+    from theorylab.core import mutate as M
+
+    src = tmp_path / "src" / "fake_dask_family"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text("")
+    (src / "sim.py").write_text("SCALE = 0.5\n")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    (tests / "test_sim.py").write_text("import fake_dask_family.sim as s\n\n\ndef test_scale():\n"
+                                       "    assert s.SCALE == 0.5\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "src"))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    m, = M.find_mutants("fake_dask_family", operators=["scale_constant_1.1"])
+    task = {"mutant": dataclasses.asdict(m), "tests": ["test_sim.py"], "tests_timeout": 120,
+            "cwd": str(tests), "tests_only": True}
+    with make_executor("dask", workers=1) as ex:
+        got = ex.run(M._run_task, [task, dict(task, tests=["test_sim.py", "-k", "nothing_matches"])])
+    assert got[0]["tests"]["rc"] == 1 and got[0]["tests"]["failed"] == ["test_sim.py::test_scale"]
+    assert got[1]["tests"]["rc"] == 5  # pytest's "no tests collected", reported, not raised
+    assert M.with_tests({"class": "survived", "why": [], "claims": {}}, got[0]["tests"])["class"] == "killed"
