@@ -170,10 +170,18 @@ def test_mutate_runs_tests_on_mutants_the_claims_miss_and_reruns_them_on_resume(
         return {"rc": int(fail), "failed": ["strict.py::t"] if fail else [], "wall_s": 0.1}
 
     monkeypatch.setattr(M, "run_tests", fake_tests)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "loose.py").write_text("def test_a(): pass\n")
     out = tmp_path / "mut"
     doc = M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["loose.py"])
     assert {r["class"] for r in doc["mutants"].values()} == {"equivalent"}
     assert runs.count((["loose.py"], False)) == 2 and runs.count((["loose.py"], True)) == 1
+    runs.clear()
+    M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["loose.py"])
+    assert runs == []  # the same tests, unedited: nothing to run again
+    (tmp_path / "loose.py").write_text("def test_a(): pass\n\n\ndef test_b(): pass\n")
+    M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["loose.py"])
+    assert runs.count((["loose.py"], False)) == 2 and runs.count((["loose.py"], True)) == 1  # edited: again
     runs.clear()
     doc = M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["strict.py"])
     assert runs.count((["strict.py"], False)) == 2 and len(runs) == 3  # baseline + tests only

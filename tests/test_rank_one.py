@@ -45,20 +45,25 @@ def test_soft_threshold_and_mse_against_numpy():
 
 
 def test_unperturbed_run_is_plain_gd():
-    """xi = 0: the scan reproduces a numpy GD loop step for step (float32 rounding)."""
+    """xi = 0: the scan reproduces a numpy GD loop step for step (float32 rounding), and its
+    average is over the block ends after ``average_from`` steps (110, 120, ..., 200 here)."""
     d, steps, eta = 12, 200, 0.02
     inst = r1.instance(KEY, d, 0.5)
     X0 = 0.01 * np.asarray(jax.random.normal(jax.random.fold_in(KEY, 1), (d, d)), np.float32)
     run = r1.perturbed_gd(KEY, inst.Y, inst.Y_star, jnp.asarray(X0), jnp.float32(eta), jnp.float32(0.0),
                           jnp.float32(0.0), steps=steps, record_every=10, average_from=100)
     X, Y = X0.astype(np.float64), np.asarray(inst.Y, np.float64)
-    trace = []
+    trace, window = [], []
     for k in range(steps):
         X = X - eta * (X @ X.T - Y) @ X
         if (k + 1) % 10 == 0:
             trace.append(((X @ X.T - np.asarray(inst.Y_star)) ** 2).sum() / d**2)
+            if k + 1 > 100:
+                window.append(X @ X.T)
     np.testing.assert_allclose(np.asarray(run.last), X @ X.T, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(np.asarray(run.mse_trace), trace, rtol=1e-3)
+    assert len(window) == 10
+    np.testing.assert_allclose(np.asarray(run.average), np.mean(window, 0), rtol=1e-4, atol=1e-4)
     assert not bool(run.diverged)
 
 

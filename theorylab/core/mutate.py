@@ -24,6 +24,7 @@ no test notices; here the tests are the claims. For the claims selected:
    claims and pins did not kill runs those tests too, in a process that imports the mutated copy
    before anything else; they must pass on the unmutated copy, and a failing test kills the
    mutant (the record names the test; ``claims_class`` keeps the class from claims and pins alone).
+   A resumed run reruns the tests where they were other tests or their files changed since.
 6. The kill rate of the non-equivalent mutants, with a Wilson 95% interval, is reported per
    family and per claim (a claim's rate counts the mutants that changed its own measurement);
    with tests, the rate from the claims and pins alone is reported beside it.
@@ -450,6 +451,23 @@ def classify(baseline: dict, record: dict, pins: dict) -> dict:
             "claims": per}
 
 
+def tests_digest(test_args: Sequence[str], cwd=None) -> str:
+    """A hash of the test files ``test_args`` name (paths, before any ``::``, relative to
+    ``cwd``; a folder counts with every ``.py`` file under it): a resumed run whose tests were
+    edited since runs them again."""
+    base = Path(cwd or os.getcwd())
+    h = hashlib.sha256()
+    for a in test_args:
+        if a.startswith("-"):
+            continue
+        path = base / a.split("::")[0]
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+        for f in files:
+            h.update(str(f.relative_to(base) if f.is_relative_to(base) else f).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def with_tests(cls: dict, tests: Optional[dict]) -> dict:
     """The classification ``cls`` (from :func:`classify`) once the test suite has run on the
     mutant (``tests``: :func:`run_tests`' record, none when it did not run): a failing test, a
@@ -614,6 +632,7 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
         if {k: old.get("meta", {}).get(k) for k in ("selectors", "size", "code", "pins")} == \
                 {k: meta[k] for k in ("selectors", "size", "code", "pins")}:
             doc["baseline"] = old.get("baseline", {})
+            doc["baseline_tests"] = old.get("baseline_tests", {})
             doc["mutants"] = {k: v for k, v in old.get("mutants", {}).items() if v.get("class")}
     save = (lambda: (atomic_write_json(path, doc), atomic_write_text(out / "report.md", report_markdown(doc)))) \
         if path is not None else (lambda: None)
@@ -648,9 +667,9 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
     tests_limit = {}
     for pkg in by_pkg if tests else ():
         base_t = doc.get("baseline_tests", {}).get(pkg)
-        if base_t is None or base_t.get("args") != tests:
+        if base_t is None or (base_t.get("args"), base_t.get("digest")) != (tests, tests_digest(tests)):
             echo(f"baseline: {pkg}, tests {' '.join(tests)} ...")
-            base_t = dict(run_tests(pkg, tests, None, timeout or 3600.0), args=tests)
+            base_t = dict(run_tests(pkg, tests, None, timeout or 3600.0), args=tests, digest=tests_digest(tests))
             if base_t.get("rc") != 0:
                 what = base_t.get("error") or base_t.get("timeout") or (
                     "collected no tests" if base_t.get("rc") == 5 else
@@ -660,9 +679,11 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
             echo(f"baseline: {pkg} tests in {base_t['wall_s']:.0f} s")
             save()
         tests_limit[pkg] = timeout or max(120.0, 5 * base_t["wall_s"])
-    retest = []  # mutants classified before whose tests are missing or were other tests
+    digest = tests_digest(tests) if tests else None
+    retest = []  # mutants classified before whose tests are missing, other tests, or edited since
     for mid, rec in doc["mutants"].items():
-        if (rec.get("tests") or {}).get("args") != tests:
+        t = rec.get("tests") or {}
+        if (t.get("args"), t.get("digest")) != (tests, digest):
             rec["class"] = rec.get("claims_class", rec["class"])
             rec.pop("tests", None)
             if tests and rec["class"] != "killed":
@@ -687,7 +708,7 @@ def mutate(selectors: Sequence[str], *, size: str = "quick", max_mutants: Option
         t = record.get("tests")
         entry.update(with_tests(cls, t))
         if t is not None:
-            entry["tests"] = dict(t, args=tests)
+            entry["tests"] = dict(t, args=tests, digest=digest)
         doc["summary"] = summarise(doc)
         save()
         echo(f"[{sum(1 for r in doc['mutants'].values() if r.get('class'))}/{len(doc['mutants'])}] {m.module}:{m.line} "
