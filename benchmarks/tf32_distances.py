@@ -17,7 +17,10 @@ nearest-point distances of m fresh samples exactly (differences), by the expansi
 mantissa bits, float32 accumulation: what a tensor core computes), and reports the fraction
 clamped to zero and the fresh-vs-fresh median ratio, which should be 1.
 
-    python benchmarks/tf32_distances.py --out results/benchmarks
+    python benchmarks/tf32_distances.py --out results/diagnostics
+
+(A diagnosis, not a speed benchmark: it records values, no ratios, so it writes beside the
+benchmarks rather than among them, and benchmarks/gpu_full.sh does not run it.)
 """
 
 import argparse
