@@ -166,3 +166,37 @@ def test_a_float64_simulation_called_in_float32_names_the_switch():
     jax.config.update("jax_enable_x64", False)  # the autouse fixture restores it
     with pytest.raises(RuntimeError, match=r"toy: declares float64 .*theorylab.x64\(\)"):
         theorylab.Simulation(toy, x64=True)(jax.random.PRNGKey(0), {"n": 3}, {"scale": 1.0})
+
+
+def _walk_grid(key, static, dynamic):
+    """|S_t| at t = 1..n of a random walk; seed keys whose first draw is large 'diverge', and a
+    fixed share of seeds have a NaN at the last point."""
+    steps = jax.random.normal(key, (static["n"],)) * dynamic["scale"]
+    path = jnp.abs(jnp.cumsum(steps)) + 1e-3
+    path = path.at[-1].set(jnp.where(steps[1] > 1.0, jnp.nan, path[-1]))
+    return {"path": path, "end": path[-1:], "bound": jnp.full((1,), 1e3), "diverged": steps[0] > 1.5}
+
+
+def test_sweep_measure_packs_one_setting_and_says_where_seeds_are_non_finite():
+    import theorylab
+    from theorylab.core.claims import Context
+
+    ctx = Context("test.measuring", "quick", 64, {}, 7, sweep=Sweep("test.measuring", 7))
+    raw, = Sweep("test.measuring", 7).run(_walk_grid, [({"n": 5}, {"scale": 1.0})], seeds=64)
+    keep = ~np.asarray(raw["diverged"])
+    m = theorylab.sweep_measure(ctx, _walk_grid, {"n": 5}, {"scale": 1.0}, x=[1, 2, 3, 4, 5], y="path",
+                                xlabel="t")
+    assert 0 < m.diverged < 64 and m.total == 64 and m.y.shape == (int(keep.sum()), 5)
+    np.testing.assert_array_equal(m.y, np.asarray(raw["path"], np.float64)[keep])
+    bad = int(np.isnan(m.y[:, -1]).sum())
+    assert 0 < bad and m.info["non-finite (path)"] == f"{bad} of {m.y.shape[0]} seeds non-finite at t = 5"
+    assert (m.xlabel, m.ylabel) == ("t", "path")
+    b = theorylab.sweep_measure(ctx, _walk_grid, {"n": 5}, {"scale": 1.0}, values=["end"],
+                                reference={"end": "bound"})
+    assert b.values["end"].shape == b.reference["end"].shape == (int(keep.sum()), 1)
+    assert b.info["non-finite (end)"].startswith(f"{bad} of ")
+    for kw, msg in [({}, "give y"), ({"y": "path"}, "^x: "), ({"x": [1, 2], "y": "path"}, "^y: .*expected"),
+                    ({"x": [1], "y": "nope"}, "^y: the simulation returns no 'nope'"),
+                    ({"values": ["end"], "reference": {"other": "bound"}}, "^reference: 'other'")]:
+        with pytest.raises(ValueError, match=msg):
+            theorylab.sweep_measure(ctx, _walk_grid, {"n": 5}, {"scale": 1.0}, **kw)

@@ -25,6 +25,7 @@ from .core.checks import (CheckResult, ConstancyCheck, ConstancyResult, Identity
                           PointwiseCheck, PointwiseResult, Series, SlopeCheck, SlopeResult)
 from .core.claims import Claim, Context, Control, Measurement, Verdict
 from .core.claims import select as _select
+from .core.measuring import sweep_measure
 from .core.precision import x64
 from .core.registry import Family
 from .core.registry import families as _families
@@ -47,4 +48,4 @@ __all__ = ["Bound", "CheckResult", "Claim", "ConstancyCheck", "ConstancyResult",
            "Family", "IdentityCheck", "IdentityResult", "InstanceCounts", "LimitCheck",
            "LimitResult", "Measurement", "Outcome", "PointwiseCheck", "PointwiseResult", "Series",
            "Simulation", "SlopeCheck", "SlopeResult", "Verdict", "claims", "clear_compiled", "families",
-           "measure", "run_claim", "verify", "x64", "__version__"]
+           "measure", "run_claim", "sweep_measure", "verify", "x64", "__version__"]

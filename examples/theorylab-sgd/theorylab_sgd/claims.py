@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorylab import Bound, Claim, Control, Family, Measurement
-from theorylab.core.claims import SlopeCheck
+from theorylab import Bound, Claim, Control, Family, Measurement, SlopeCheck, sweep_measure
 
 from . import simulations as sims
 
@@ -34,15 +33,12 @@ def _grid(params) -> tuple:
 
 
 def _measure(ctx, theta: float = 1.0) -> Measurement:
+    """The error at each checkpoint, one row per seed (diverged seeds dropped and counted)."""
     p = ctx.params
     ks = _grid(p)
-    out, = ctx.sweep.run(sims.sgd_quadratic,
-                         [({"p": p["p"], "steps": p["steps"], "ks": ks},
-                           {"theta": theta, "mu": 1.0, "sigma": 1.0})], ctx.seeds)
-    ok = ~out["diverged"]
-    return Measurement(x=np.asarray(ks, float), y=out["err"][ok].astype(np.float64),
-                       diverged=int((~ok).sum()), total=ctx.seeds, xlabel="step t",
-                       ylabel="|x_t - x*|^2", info={"theta": theta})
+    return sweep_measure(ctx, sims.sgd_quadratic, {"p": p["p"], "steps": p["steps"], "ks": ks},
+                         {"theta": theta, "mu": 1.0, "sigma": 1.0}, x=ks, y="err",
+                         xlabel="step t", ylabel="|x_t - x*|^2", info={"theta": theta})
 
 
 CLAIMS = (
