@@ -61,8 +61,12 @@ def _select(selectors, **kw):
         for sel in selectors:
             if f"{sel!r}" in msg:
                 near = difflib.get_close_matches(sel, names, n=3, cutoff=0.6)
-                if not near and "." in sel:  # a mistyped family before a right claim name
-                    near = [n for n in names if n.endswith("." + sel.split(".", 1)[1])][:3]
+                if not near and "." in sel:  # an unknown family: match the claim's own name
+                    by_name = {}
+                    for cid in sorted(c.id for c in known):
+                        by_name.setdefault(cid.split(".", 1)[1], []).append(cid)
+                    short = difflib.get_close_matches(sel.split(".", 1)[1], list(by_name), n=3, cutoff=0.6)
+                    near = [cid for s in short for cid in by_name[s]][:3]
                 if near:
                     raise ValueError(f"{msg}; did you mean {', '.join(near)}?") from None
         raise
