@@ -195,3 +195,17 @@ def test_mutate_runs_tests_on_mutants_the_claims_miss_and_reruns_them_on_resume(
     monkeypatch.setattr(M, "run_tests", lambda *a, **k: {"rc": 1, "failed": ["x.py::t"], "wall_s": 0.1})
     with pytest.raises(ValueError, match="--tests: they do not pass on the unmutated .*x.py::t"):
         M.mutate(["rank_one"], max_mutants=2, out_dir=out, tests=["x.py"])
+
+
+def test_a_mutants_tests_run_in_its_own_process_even_where_xdist_is_configured(monkeypatch):
+    """pytest-xdist's workers would import the installed package, not the mutated copy: with
+    xdist importable, "-n 0" comes last and overrides a project's ``addopts = "-n auto"``."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: object() if n == "xdist" else real(n, *a))
+    assert M.pytest_args(["tests/test_x.py"]) == ["tests/test_x.py", "-q", "-p", "no:cacheprovider", "-n", "0"]
+    # xdist switched off by the user's own arguments: "-n" would be an unknown option
+    assert M.pytest_args(["-p", "no:xdist", "t.py"])[-2:] == ["-p", "no:cacheprovider"]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "xdist" else real(n, *a))
+    assert M.pytest_args(["t.py"]) == ["t.py", "-q", "-p", "no:cacheprovider"]

@@ -17,7 +17,9 @@ Fixtures:
 
 Options: ``--theorylab-regen-pins`` writes the measured slopes into the pin files instead of
 comparing (on purpose, as pytest-regressions' ``--force-regen``); a missing pin fails with a
-message saying so. A corrupt pin file fails the test with a one-line error.
+message saying so. A corrupt pin file fails the test with a one-line error. Regenerating runs
+the tests in one process even where pytest-xdist would start workers (``-n``): every pin file is
+read, changed and written by that process, and the summary lists what it wrote.
 """
 
 from __future__ import annotations
@@ -39,6 +41,17 @@ def pytest_addoption(parser):
                 help="cell cache for theorylab fixtures (default: a fresh folder per session)")
     parser.addini("theorylab_pins", "default pin file, relative to the configuration file's folder",
                   default="tests/theorylab_pins.json")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """With --theorylab-regen-pins, no pytest-xdist workers: pin files are read, changed and
+    written whole, so two processes writing one file would lose each other's pins. Works before
+    or after xdist's own hook (which turns ``-n`` into workers)."""
+    if config.getoption(REGEN, False) and getattr(config.option, "numprocesses", None):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
+        config.option.tx = []
 
 
 class Pins:

@@ -365,6 +365,18 @@ def _worker() -> None:  # pragma: no cover - runs in the mutant's process
     _w(args["out"], out)
 
 
+def pytest_args(test_args) -> list:
+    """The command line of a mutant's test run: the user's arguments, quiet, no cache, and all
+    in this process: never in pytest-xdist's workers, which would import the installed package
+    rather than the mutated copy ("-n 0" overrides a project configuration that asks for them)."""
+    import importlib.util
+
+    args = list(test_args) + ["-q", "-p", "no:cacheprovider"]
+    if importlib.util.find_spec("xdist") is not None and "no:xdist" not in args:
+        args += ["-n", "0"]
+    return args
+
+
 def _test_worker() -> None:  # pragma: no cover - runs in the mutant's process
     """In the copy's process: check that the copy is what gets imported, then run pytest and
     record the node ids that failed."""
@@ -384,7 +396,7 @@ def _test_worker() -> None:  # pragma: no cover - runs in the mutant's process
             if report.failed:
                 Collect.failed.append(report.nodeid)
 
-    rc = int(pytest.main(list(args["args"]) + ["-q", "-p", "no:cacheprovider"], plugins=[Collect()]))
+    rc = int(pytest.main(pytest_args(args["args"]), plugins=[Collect()]))
     from theorylab.core.results import atomic_write_json as _w
 
     _w(args["out"], {"rc": rc, "failed": Collect.failed})
