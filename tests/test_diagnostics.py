@@ -9,6 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
+import diffusion_floor  # noqa: E402
 import manifold_control  # noqa: E402
 import rpmd_envelope  # noqa: E402
 
@@ -44,6 +45,7 @@ def test_rpmd_envelope_runs_the_four_cells_on_the_same_instances(tmp_path):
     (rpmd_envelope, ["--roots", "0"], "--roots"),
     (manifold_control, ["--seeds", "1"], "--seeds"),
     (manifold_control, ["--steps", "30"], "--steps"),
+    (diffusion_floor, ["--seeds", "1"], "--seeds"),
 ])
 def test_diagnosis_bad_input_names_the_parameter_and_exits_2(script, argv, name, capsys):
     with pytest.raises(SystemExit) as e:
