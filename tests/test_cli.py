@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -284,3 +285,51 @@ def test_an_accelerator_at_tf32_precision_is_warned_about():
     assert matmul_precision_warning("gpu", "tensorfloat32")
     assert matmul_precision_warning("gpu", "highest") is None and matmul_precision_warning("gpu", "float32") is None
     assert matmul_precision_warning("cpu", None) is None
+
+
+def _recorded_verdicts(path):
+    """The verdicts of a results.json, as the table reads them (infinities stored as strings)."""
+    from types import SimpleNamespace as N
+
+    def num(v):
+        if isinstance(v, str) and v in ("inf", "-inf", "nan"):
+            return float(v)
+        if isinstance(v, list):
+            return [num(x) for x in v]
+        return {k: num(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+    doc = json.loads((Path(__file__).resolve().parent.parent / path).read_text())
+    return [N(claim_id=c["id"], predicted=num(c["predicted"]), measured=num(c["measured"]), ci=num(c["ci"]),
+              status=c["status"], control_rejected=c.get("control_rejected"),
+              controls=[N(name=x["name"], rejected=x["rejected"]) for x in c.get("controls") or []])
+            for c in doc["claims"]]
+
+
+@pytest.mark.parametrize("path", ["results/quick-root0/results.json", "results/full-cpu/results.json"])
+def test_the_verify_table_fits_100_columns(path):
+    """Every claim of the recorded runs: limit checks' bands and values show as their count (they
+    are in the sentences verify prints below the table), and no line passes 100 columns."""
+    from theorylab.core.report import verdict_table
+
+    verdicts = _recorded_verdicts(path)
+    text = verdict_table(verdicts)
+    lines = text.splitlines()
+    assert max(len(x) for x in lines) <= 100, max(lines, key=len)
+    for v in verdicts:
+        row = next(x for x in lines if x.split()[0] == v.claim_id)
+        assert row.split()[-1] == v.status.upper()
+        if isinstance(v.predicted, dict):
+            assert f"{len(v.predicted)} limit" in row
+    assert "sentence below" in lines[-1]
+
+
+def test_the_verify_table_never_cuts_a_claim_id():
+    from types import SimpleNamespace as N
+
+    from theorylab.core.report import verdict_table
+
+    long_id = "a_family_with_a_long_name." + "x" * 80
+    v = N(claim_id=long_id, predicted=-0.5, measured=-0.51234, ci=[-0.6, -0.4], status="passed",
+          control_rejected=True, controls=[N(name="c", rejected=True)])
+    row = verdict_table([v]).splitlines()[2]
+    assert row.startswith(long_id) and row.endswith("PASSED") and "rejected" in row

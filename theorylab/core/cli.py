@@ -171,7 +171,8 @@ def exit_status(statuses) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .verify import check_out_dir, default_cache_dir, evidence, evidence_text, table, verify
+    from .report import verdict_table
+    from .verify import check_out_dir, default_cache_dir, evidence, evidence_text, verify
 
     from .executors import make_executor
 
@@ -187,7 +188,7 @@ def _cmd_verify(args) -> int:
                           progress=not args.quiet, root=args.root,
                           force=args.run_full_only, executor=ex,
                           echo=None if args.quiet else (lambda s: print(s, file=sys.stderr)))
-    print(table(verdicts))
+    print(verdict_table(verdicts))
     for v in verdicts:
         print(f"\n{v.claim_id} [{v.status}] {v.sentence}")
         if v.result is not None and v.result.uncertainty:

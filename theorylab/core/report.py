@@ -248,3 +248,55 @@ def html_page(out_dir: Path, res: dict | None, cal_docs: list) -> str:
               "exclusion rate, with Wilson 95% intervals.</p>", _md_table_html(table(doc, markdown=True))]
     h.append("</body></html>")
     return "\n".join(h) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------
+# The terminal table of `theorylab verify`
+# ----------------------------------------------------------------------------------------------
+#: the widest line of the verdict table (the claim ids and the verdicts are never cut)
+TABLE_WIDTH = 100
+
+
+def _short(x, what: str) -> str:
+    """A predicted or measured value for a table cell: a number in 3 significant digits; a dict
+    (a limit check's bands or values, one per quantity) as its count, its entries being in the
+    claim's sentence."""
+    if x is None:
+        return "-"
+    if isinstance(x, dict):
+        return f"{len(x)} {what}" if len(x) != 1 else f"1 {what[:-1]}"
+    try:
+        return f"{float(x):.3g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
+
+
+def verdict_table(verdicts, width: int = TABLE_WIDTH) -> str:
+    """Plain-text table of verdicts (claim, predicted, measured [CI], control, verdict) no wider
+    than ``width`` columns where the claim ids allow it: a limit check's bands and values show as
+    their count (``verify`` prints them in each claim's sentence below the table), the control
+    column says only whether every control was rejected, and a measured cell still too wide is
+    cut with an ellipsis. Claim ids and verdicts are never cut."""
+    rows = [("claim", "predicted", "measured [CI]", "control", "verdict")]
+    long_values = False
+    for v in verdicts:
+        meas = _short(v.measured, "values")
+        if v.ci is not None and v.measured is not None and not isinstance(v.measured, dict):
+            meas += f" [{float(v.ci[0]):.3g}, {float(v.ci[1]):.3g}]"
+        long_values |= isinstance(v.predicted, dict) or isinstance(v.measured, dict)
+        ctrl = "-" if not v.controls else "rejected" if v.control_rejected else "NOT rejected"
+        rows.append((v.claim_id, _short(v.predicted, "limits"), meas, ctrl, v.status.upper()))
+    w = [max(len(r[i]) for r in rows) for i in range(5)]
+    spare = width - 2 * 4 - w[0] - w[1] - w[3] - w[4]
+    if w[2] > spare:
+        w[2] = max(spare, len(rows[0][2]))
+        rows = [r[:2] + (_fit(r[2], w[2]),) + r[3:] for r in rows]
+    lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * wi for wi in w))
+    if long_values:
+        lines.append("(a limit check's bands and measured values are in its sentence below)")
+    return "\n".join(lines)

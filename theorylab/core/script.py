@@ -28,10 +28,10 @@ def family_main(family: str, root: Path, doc: str, argv: Optional[Sequence[str]]
 
     import theorylab
     from theorylab.core.results import atomic_write_bytes, atomic_write_json, provenance
-    from theorylab.core.verify import table
+    from theorylab.core.report import verdict_table
 
     verdicts = theorylab.verify([family], size=a.size, out_dir=a.out)
-    print(table(verdicts))
+    print(verdict_table(verdicts))
     if a.figures:
         fig_dir = root / "figures"
         made = []
