@@ -65,14 +65,14 @@ def run_cells(roots, instances, steps, radii, schedules):
 
 def summarise(f, kl):
     """Crossings of gamma^k (gap_0 + D_0/(gamma eta_0)) over k = 1..K and the tail contraction."""
-    from scipy.stats import binomtest
+    from theorylab.core.checks import fraction_interval
 
     k = np.arange(f.shape[1])
     env = GAMMA ** k * (f[:, :1] + kl[:, :1] / (GAMMA * ETA0))
     over = (f > env * (1 + REL) + ABS) & (k >= 1)
     bad = over.any(1)
     n, m = f.shape[0], int(bad.sum())
-    ci = binomtest(m, n).proportion_ci(0.95, method="exact")
+    lo, hi = fraction_interval(m, n)  # 95% Clopper-Pearson
     first = [int(np.argmax(row)) for row in over[bad]]
     # per-step contraction over the tail: geometric mean of gap_{k+1}/gap_k while both are above
     # TAIL_FLOOR, from k = 10 on (after the first steps, where the envelope's constant dominates)
@@ -85,7 +85,7 @@ def summarise(f, kl):
     rates = np.asarray(rates)
     with np.errstate(divide="ignore", invalid="ignore"):
         worst = float(np.max((f / env)[:, 1:]))
-    return {"instances": n, "crossing": m, "crossing_fraction_ci95": [round(ci.low, 4), round(ci.high, 4)],
+    return {"instances": n, "crossing": m, "crossing_fraction_ci95": [round(lo, 4), round(hi, 4)],
             "worst_ratio": round(worst, 3),
             "first_crossing_k_median": float(np.median(first)) if first else None,
             "first_crossing_k_min": int(min(first)) if first else None,
