@@ -149,13 +149,17 @@ def test_a_dead_worker_loses_only_its_cells_and_a_rerun_computes_only_those(tmp_
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                           silence_logs=50) as cluster, Client(cluster) as client:
             s = sweep.Sweep("t.dead", 1, cache_dir=tmp_path / "cells", executor=DaskExecutor(client))
-            with pytest.raises(TasksFailed, match="1 of 4 tasks failed"):
+            with pytest.raises(TasksFailed, match=r"[12] of 4 tasks failed") as failed:
                 s.run(fragile, configs, seeds=3)
-            assert len(list((tmp_path / "cells").glob("*.npz"))) == 3  # the others were kept
+            # the tasks the dead worker held: the one that killed it, and at most one more that
+            # Dask had already sent it (with one thread a worker holds up to two tasks; which
+            # depends on the scheduler's timing, so the count is read, not assumed)
+            lost = failed.value.failed
+            assert len(list((tmp_path / "cells").glob("*.npz"))) == 4 - lost  # the others were kept
             flag.unlink()
             s2 = sweep.Sweep("t.dead", 1, cache_dir=tmp_path / "cells", executor=DaskExecutor(client))
             outs = s2.run(fragile, configs, seeds=3)
-    assert s2.stats["computed"] == 1 and s2.stats["cache_hits"] == 3
+    assert s2.stats["computed"] == lost and s2.stats["cache_hits"] == 4 - lost
     ref = sweep.Sweep("t.dead", 1).run(fragile, configs, seeds=3)
     assert all(np.array_equal(a["x"], b["x"]) for a, b in zip(outs, ref))
 
