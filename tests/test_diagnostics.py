@@ -17,9 +17,9 @@ import rpmd_envelope  # noqa: E402
 def test_rpmd_envelope_counts_instances_that_cross_and_the_tail_contraction():
     g = rpmd_envelope.GAMMA
     k = np.arange(40)
-    under = 0.5 * g ** k          # gap_0 = 0.5, D_0 = 0: envelope 0.5 gamma^k, this one 1x under it
+    on = 0.45 * g ** k            # D_0 = 0: the envelope is gap_0 gamma^k, and this row is on it
     slow = 0.5 * 0.95 ** k        # contracts by 0.95 > gamma a step: crosses from k = 1
-    f = np.stack([0.9 * under, slow])
+    f = np.stack([on, slow])
     s = rpmd_envelope.summarise(f, np.zeros_like(f))
     assert (s["instances"], s["crossing"], s["first_crossing_k_min"]) == (2, 1, 1)
     lo, hi = s["crossing_fraction_ci95"]
