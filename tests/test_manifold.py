@@ -166,7 +166,8 @@ def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
     from theorylab.core.verify import run_claim
 
     claim = theorylab.claims("manifold.network_rate_in_n")[0]
-    params = dict(claim.sizes["full"], ns=(64, 128, 256), n_test=64, net_steps=50, D=6, D_max=8, cube_D=6)
+    params = dict(claim.sizes["full"], ns=(64, 128, 256), net_ns=(64, 128, 256), n_test=64, net_steps=50,
+                  D=6, D_max=8, cube_D=6)
     ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
     m = claim.measure(ctx)
     # on a CPU the beta = 1 pair is left to a GPU, and the verdict says so with its cost; the
@@ -185,7 +186,13 @@ def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
     r = claim.check.evaluate(m)
     assert r.outcome in ("passed", "failed", "inconclusive") and set(r.series) == set(m.series)
     assert all(s.fit is not None for s in r.series.values())
-    cube = claim.controls[0].measure(ctx)
-    assert len(cube.series) == 1 and np.all(np.isfinite(next(iter(cube.series.values())).y))
+    # the control: the (1, 2) series' network, sized and judged as that series, on the 3-torus
+    assert [c.name for c in claim.controls] == ["torus3"]
+    ctl = claim.controls[0].measure(ctx)
+    (label, s3), = ctl.series.items()
+    assert "3-torus" in label and np.all(np.isfinite(s3.y)) and not s3.alternatives
+    own = m.series["d=1, beta=2"]
+    assert (s3.predicted, s3.tol) == (own.predicted, own.tol)
+    assert ctl.info[f"{label}: width, depth per n"] == m.info["d=1, beta=2: width, depth per n"]
     # at quick size the claim is skipped with its reason, never run on a budget that decides it
     assert run_claim(claim, "quick").status == "skipped"
