@@ -31,6 +31,7 @@ RECORDS = (("full-cpu", "results.json", "full", "verify"),
            ("quick-root0", "results.json", "quick", "verify"),
            ("calibration-quick", "calibration.json", "quick", "calibrate"),
            ("calibration-full-cpu", "calibration.json", "full", "calibrate"),
+           ("calibration-full-cpu-network", "calibration.json", "full", "calibrate"),
            ("calibration-fresh", "calibration.json", "quick", "calibrate"))
 
 

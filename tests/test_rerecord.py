@@ -13,7 +13,10 @@ def test_the_plan_covers_every_record_that_holds_the_family_with_its_roots():
     by = {}
     for s in steps:
         by.setdefault(s["record"], []).append(s)
-    assert set(by) == {"full-cpu", "quick-root0", "calibration-quick", "calibration-fresh", "mutation/manifold"}
+    assert set(by) == {"full-cpu", "quick-root0", "calibration-quick", "calibration-fresh",
+                       "calibration-full-cpu-network", "mutation/manifold"}
+    net = by["calibration-full-cpu-network"][0]["argv"]  # the network rate's fresh roots at full size
+    assert net[:2] == ["calibrate", "manifold.network_rate_in_n"] and "--size full --roots" in " ".join(net)
     assert all(c.startswith("manifold.") for s in steps[:-1] for c in s["claims"])
     full = by["full-cpu"][0]["argv"]
     assert full[:1] == ["verify"] and "manifold.network_rate_in_n" in full and full[-4:] == ["--size", "full", "--out", "$R/full-cpu"]
