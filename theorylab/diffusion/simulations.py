@@ -52,6 +52,8 @@ def ieee_matmuls(sim):
         with jax.default_matmul_precision("highest"):
             return sim(key, static, dynamic)
     return wrapped
+
+
 #: independent true-vs-true MMD^2 draws per seed: the estimator's noise (a 95% quantile over
 #: seeds x pairs, at least 16 x 4 = 64 draws at quick size)
 NULL_PAIRS = 16
