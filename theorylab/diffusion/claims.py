@@ -119,8 +119,12 @@ def _rate_measure(ctx: Context, control: str = "") -> Measurement:
     if bad.any():
         info["seeds whose excess is not positive (non-finite in the fit)"] = {
             int(n): int(c) for n, c in zip(x, bad.sum(0)) if c}
+    # the raw error at every n of the grid and the floors, beside the fit: the regression pins
+    # watch them even when the window is empty (at quick size the excess stays under the floor)
+    raw = {f"score error at n = {int(n)}": err[:, j] for j, n in enumerate(x_all)}
+    raw["the seed's optimisation floor"] = np.asarray(res["floor"]["score_error"])
     m = Measurement(x=x, y=y, total=y.size, diverged=int(res["diverged"].sum()), xlabel="n",
-                    ylabel="score error - the seed's floor", info=info)
+                    ylabel="score error - the seed's floor", values=raw, info=info)
     m.extra = {"ns": x, "y": y, "floor": floor, "raw": (x_all, err)}
     return m
 
