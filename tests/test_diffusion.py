@@ -125,8 +125,8 @@ def test_plain_network_error_grows_with_D(theorylab_measure):
 
 def test_full_size_score_rate_path_runs_end_to_end():
     """diffusion.score_rate_in_n is judged at full size only (recorded in results/full-cpu), so
-    its window, floor report and both controls are exercised here on a toy network: the numbers
-    mean nothing, their shape and bookkeeping must be right."""
+    its excess over the seed's floor, window rule and both controls are exercised here on a toy
+    network: the numbers mean nothing, their shape and bookkeeping must be right."""
     from theorylab.core.claims import Context
     from theorylab.core.sweep import Sweep
 
@@ -135,13 +135,42 @@ def test_full_size_score_rate_path_runs_end_to_end():
                   width=8, depth=1, m_eval=32)
     ctx = Context(claim.id, "full", 2, params, claim.root_seed, Sweep(claim.id, claim.root_seed))
     m = claim.measure(ctx)
-    np.testing.assert_array_equal(m.x, [256, 512, 1024])  # the window n >= 256, fixed in advance
-    assert m.y.shape == (2, 3) and np.all(np.isfinite(m.y))
-    assert m.info["optimisation floor (n = n_floor)"] > 0 and "decades of n above 3x the floor" in m.info
+    raw_x, raw = m.extra["raw"]
+    np.testing.assert_array_equal(raw_x, [256, 512, 1024])  # the grid n >= 256, fixed in advance
+    floor = m.info["optimisation floor (n = n_floor, median over seeds)"]
+    assert floor > 0 and raw.shape == (2, 3)
+    # the window: the n whose median excess over each seed's own floor is at least the median floor
+    from theorylab.diffusion.claims import _n_sweep
+
+    res = _n_sweep(ctx)  # the cells are cached: the same numbers the measurement used
+    excess = raw - np.asarray(res["floor"]["score_error"])[:, None]
+    np.testing.assert_array_equal(m.x, raw_x[np.median(excess, 0) >= floor])
+    np.testing.assert_allclose(m.y, np.where(excess[:, np.median(excess, 0) >= floor] > 0,
+                                             excess[:, np.median(excess, 0) >= floor], np.nan))
     frozen = claim.controls[0].measure(ctx)
-    assert claim.controls[0].name == "frozen_frame" and frozen.y.shape == (2, 3)
-    assert not np.allclose(frozen.y, m.y)  # the frame did not train
-    assert claim.check.evaluate(m).outcome in ("passed", "failed", "inconclusive")
+    assert claim.controls[0].name == "frozen_frame" and frozen.extra["raw"][1].shape == (2, 3)
+    assert not np.allclose(frozen.extra["raw"][1], raw)  # the frame did not train
+    untrained = claim.controls[1].measure(ctx)
+    assert untrained.y.shape[1] == 3  # far above the floor at every n
+    assert claim.check.evaluate(m).outcome in ("passed", "failed", "inconclusive", "error")
+
+
+def test_score_rate_window_rule_on_recorded_numbers():
+    """The window rule on the diagnosis' medians (results/diagnostics/diffusion_floor, root 12):
+    excess 0.0215, 0.0102, 0.0049, 0.0023, 0.0008, 0.0004 against a floor of 0.0029 keeps
+    n = 256, 512, 1024; and fewer than 3 points leave the check without a fit."""
+    from theorylab.core.claims import Measurement
+
+    claim = theorylab.claims("diffusion.score_rate_in_n")[0]
+    ns = np.array([256, 512, 1024, 2048, 4096, 8192], float)
+    med = np.array([0.0215, 0.0102, 0.0049, 0.0023, 0.0008, 0.0004])
+    assert list(ns[med >= 0.0029]) == [256, 512, 1024]
+    check = claim.check.resolve(claim.bound)
+    two = Measurement(x=ns[:2], y=np.tile(med[:2], (4, 1)), total=8)
+    assert check.evaluate(two).outcome == "error"
+    noise = np.exp(np.random.default_rng(0).normal(0, 0.05, (4, 3)))
+    three = Measurement(x=ns[:3], y=med[:3] * noise, total=12)
+    assert check.evaluate(three).outcome == "passed"
 
 
 def test_frozen_frame_keeps_the_random_start():

@@ -109,6 +109,10 @@ def test_measurement_numbers_cover_series_values_and_counts():
     m32 = Measurement(values={"v": np.array([[1.0, 3.0], [2.0, 2.0]], np.float32)})
     t = with_tolerances(measurement_numbers(m32))
     assert t["values:v"]["precision"] == "float32" and t["values:v"]["tolerance"] == pytest.approx(2e-3)
+    # an empty window (no grid point kept) pins its values and counts, not a crash
+    empty = measurement_numbers(Measurement(x=np.zeros(0), y=np.zeros((4, 0)), values={"v": np.ones(4)}))
+    assert empty["nonfinite:series:"] == {"count": 0} and empty["values:v"]["value"] == 1.0
+    assert not [k for k in empty if k.startswith("series:")]
 
 
 def test_a_failing_test_kills_a_mutant_and_the_claims_class_is_kept():

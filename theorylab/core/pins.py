@@ -158,7 +158,7 @@ def measurement_numbers(m) -> dict:
     if m.x is not None or m.series:
         for name, s in m.all_series().items():
             y = np.asarray(s.y, dtype=float)
-            y = y.reshape(-1, y.shape[-1]) if y.ndim > 1 else y.reshape(1, -1)
+            y = y.reshape(int(np.prod(y.shape[:-1])), y.shape[-1]) if y.ndim > 1 else y.reshape(1, -1)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ly = np.log(np.abs(y))
             for j, xj in enumerate(np.asarray(s.x, dtype=float).reshape(-1)):

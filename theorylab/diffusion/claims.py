@@ -85,29 +85,47 @@ def _n_sweep(ctx: Context, freeze_frame: bool = False) -> dict:
 # diffusion.score_rate_in_n  [unverified bound]
 # ----------------------------------------------------------------------------------------
 def _rate_measure(ctx: Context, control: str = "") -> Measurement:
-    """The score error against n over the window n >= RATE_N_MIN, fixed in advance, for the
-    claim, the frozen-frame control or the untrained network (same seeds, same window). The
-    optimisation floor is measured, and how much of the window lies above 3x it is reported:
-    near the floor the error flattens, which can only make the one-sided check harder to pass."""
+    """The score error's excess over each seed's own optimisation floor against n, for the
+    claim, the frozen-frame control or the untrained network (same seeds, measured the same
+    way; design of issue 22, docs/designs.md, fixed before its run).
+
+    The floor cell trains the same network on n_floor points of the seed's own subspace and
+    mixture; the excess e(n) - e_floor is the statistical part of the error. The window is
+    every n >= RATE_N_MIN whose median excess is at least the median floor (below it the excess
+    is a difference of two numbers of the floor's size); fewer than 3 such n leave the check
+    without a fit. A seed whose excess is not positive at an n of the window is non-finite
+    there, and reported."""
     res = _n_sweep(ctx)
-    floor = float(np.median(res["floor"]["score_error"]))
-    window = res["ns"] >= RATE_N_MIN
+    floor_s = np.asarray(res["floor"]["score_error"], float)  # (seeds,)
+    floor = float(np.median(floor_s))
+    grid = res["ns"] >= RATE_N_MIN
     if control == "frozen_frame":
-        y = _n_sweep(ctx, freeze_frame=True)["score_error"][:, window]
+        err = _n_sweep(ctx, freeze_frame=True)["score_error"][:, grid]
     else:
-        y = res["score_error_init" if control == "untrained" else "score_error"][:, window]
-    x = res["ns"][window]
-    med = np.median(y, 0)
-    above = x[med > 3 * floor]
+        err = res["score_error_init" if control == "untrained" else "score_error"][:, grid]
+    x_all = res["ns"][grid]
+    excess = err - floor_s[:, None]
+    med = np.median(excess, 0)
+    window = med >= floor
+    x, ex = x_all[window], excess[:, window]
+    bad = ex <= 0
+    y = np.where(bad, np.nan, ex)
+    info = {"optimisation floor (n = n_floor, median over seeds)": floor,
+            "window": (f"n >= {RATE_N_MIN} with median excess >= the median floor, fixed in advance: "
+                       f"n = {', '.join(str(int(v)) for v in x) or 'none'}"),
+            "median error per n": np.round(np.median(err, 0), 5).tolist(),
+            "median excess over the seed's floor per n": np.round(med, 5).tolist(),
+            "n of the grid": x_all.astype(int).tolist()}
+    if bad.any():
+        info["seeds whose excess is not positive (non-finite in the fit)"] = {
+            int(n): int(c) for n, c in zip(x, bad.sum(0)) if c}
+    # the raw error at every n of the grid and the floors, beside the fit: the regression pins
+    # watch them even when the window is empty (at quick size the excess stays under the floor)
+    raw = {f"score error at n = {int(n)}": err[:, j] for j, n in enumerate(x_all)}
+    raw["the seed's optimisation floor"] = np.asarray(res["floor"]["score_error"])
     m = Measurement(x=x, y=y, total=y.size, diverged=int(res["diverged"].sum()), xlabel="n",
-                    ylabel="score error",
-                    info={"optimisation floor (n = n_floor)": floor,
-                          "window": f"n >= {RATE_N_MIN}, fixed in advance",
-                          "n in the window with median error above 3x the floor": above.astype(int).tolist(),
-                          "decades of n above 3x the floor": round(float(np.log10(above.max() / above.min())), 2)
-                          if above.size > 1 else 0.0,
-                          "median error per n": np.round(med, 5).tolist()})
-    m.extra = {"ns": x, "y": y, "floor": floor}
+                    ylabel="score error - the seed's floor", values=raw, info=info)
+    m.extra = {"ns": x, "y": y, "floor": floor, "raw": (x_all, err)}
     return m
 
 
@@ -122,12 +140,13 @@ _claims.append(Claim(
                 "(about 8 min on 2 CPU cores with its frozen-frame control)"),
     title="The learned score's error falls with n at least as fast as n^(-2/(d+5))",
     statement=("The time-integrated score error (1/(T - t0)) int ||s_hat - grad log p_t||^2 dt of the "
-               "structured network (d = 2 in R^16, 8 seeds), fitted over n = 256..8192 (a window "
-               "fixed in advance), has log-log slope in n at most -2/(d + 5) + 0.1. The bound is "
-               "loose: the measured slope is much steeper. The optimisation floor (the same training "
-               "on 262144 points) is measured and reported with the part of the window above 3x it; "
-               "near the floor the error flattens, which only makes this one-sided check harder to "
-               "pass."),
+               "structured network (d = 2 in R^16, 8 seeds), less each seed's optimisation floor (the "
+               "same training on 262144 points of the seed's own subspace and mixture), has log-log "
+               "slope in n at most -2/(d + 5) + 0.1, fitted over the n >= 256 of n = 256..8192 whose "
+               "median excess is at least the median floor (a window rule fixed in advance; at least "
+               "3 points). The bound is loose: the excess falls much faster. Fitted on the raw error, "
+               "the window mostly measured the floor: the slope flattened from -1.09 to -0.26 across "
+               "it and the check was inconclusive for a reason the bound does not speak to."),
     source=f"{CHZW}, score estimation theorem (rate recalled, widely cited)",
     tag="unverified",
     bound=Bound("n**(-2/(d+5))/t0", paper=CHZW, theorem="score estimation (recalled)", tag="unverified"),
@@ -147,7 +166,16 @@ _claims.append(Claim(
     notes=(
         "tol 0.1 (the issue's): the bound's exponent is -0.286. Alternatives: no decrease "
         "with n (0) and the parametric rate n^(-1) (an independent implementation saw about "
-        "-0.5 over this window). Window and tolerance fixed before the first full-size run."
+        "-0.5 over this window). Tolerance fixed before the first full-size run. Design of "
+        "issue 22 (docs/designs.md, fixed before its run): the full-size record measured the raw "
+        "error at 1.15x the floor at n = 8192 and above 3x it only at n = 256 and 512, so its "
+        "slope (-0.515) was curved by the floor (tilt +0.96, inconclusive); the measured quantity "
+        "is now the excess over each seed's own floor, over the n whose median excess is at least "
+        "the median floor. A diagnosis on keys of its own (results/diagnostics/diffusion_floor, "
+        "root 12), run after the rule was written, kept n = 256, 512, 1024 and measured -1.16 "
+        "[-1.35, -0.98]: about the parametric rate, which the one-sided band admits. The "
+        "frozen-frame and untrained controls are measured the same way, against the claim's "
+        "floor (they have none of their own)."
     ),
 ))
 

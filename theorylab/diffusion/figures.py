@@ -14,9 +14,13 @@ def score_vs_n_figure(m, v, claim, path, pdf=False):
     e = m.extra
     x, y = e["ns"], e["y"]
     fig, ax = plt.subplots(figsize=(5.4, 3.9))
-    ax.plot(x, np.median(y, 0), "o-", color="C0", label=f"median over {y.shape[0]} seeds")
-    lo, hi = np.quantile(y, [0.1, 0.9], axis=0)
-    ax.fill_between(x, lo, hi, color="C0", alpha=0.2)
+    if "raw" in e:  # the raw error over the whole grid, beside the excess in the window
+        xr, yr = e["raw"]
+        ax.plot(xr, np.median(yr, 0), "^:", color="0.5", label="raw error (median)")
+    if y.size:
+        ax.plot(x, np.nanmedian(y, 0), "o-", color="C0", label=f"median over {y.shape[0]} seeds")
+        lo, hi = np.nanquantile(y, [0.1, 0.9], axis=0)
+        ax.fill_between(x, lo, hi, color="C0", alpha=0.2)
     if e.get("other"):
         name, yo = e["other"]
         ax.plot(x, np.median(yo, 0), "s-", color="C2", label=f"{name} (control)")
@@ -28,8 +32,7 @@ def score_vs_n_figure(m, v, claim, path, pdf=False):
         ax.plot(xu, np.exp(f.intercept) * xu[0] ** f.slope * (xu / xu[0]) ** v.predicted, "k--",
                 lw=0.8, label=f"bound's slope {v.predicted:.3f}")
     if e.get("floor"):
-        ax.axhline(e["floor"], color="C3", lw=0.8, label="optimisation floor")
-        ax.axhline(3 * e["floor"], color="C3", lw=0.6, ls=":", label="3 x floor")
+        ax.axhline(e["floor"], color="C3", lw=0.8, label="optimisation floor (median)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel(m.xlabel)
