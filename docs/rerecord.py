@@ -32,6 +32,7 @@ RECORDS = (("full-cpu", "results.json", "full", "verify"),
            ("calibration-quick", "calibration.json", "quick", "calibrate"),
            ("calibration-full-cpu", "calibration.json", "full", "calibrate"),
            ("calibration-full-cpu-network", "calibration.json", "full", "calibrate"),
+           ("calibration-full-cpu-score-rate", "calibration.json", "full", "calibrate"),
            ("calibration-fresh", "calibration.json", "quick", "calibrate"))
 
 
