@@ -20,7 +20,7 @@ import argparse
 
 import numpy as np
 
-from common import Record, add_out
+from common import Record, add_out, positive_int
 
 GAMMA, S, A, BRANCHING, ETA0, RADIUS = 0.9, 10, 4, 4, 1.0, 0.2
 EPS = 10.0 ** -np.arange(1, 7)  # the grid proposed in docs/designs.md, fixed before this pilot
@@ -120,14 +120,11 @@ def summarise(f: np.ndarray, delta: np.ndarray, seed: int) -> dict:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--roots", type=int, default=5, help="roots of the pilot's own keys, 128 instances each")
-    p.add_argument("--instances", type=int, default=128)
-    p.add_argument("--steps", type=int, default=600)
+    p.add_argument("--roots", type=positive_int, default=5, help="roots of the pilot's own keys, 128 instances each")
+    p.add_argument("--instances", type=positive_int, default=128)
+    p.add_argument("--steps", type=positive_int, default=600)
     add_out(p)
     a = p.parse_args(argv)
-    for name in ("roots", "instances", "steps"):
-        if getattr(a, name) < 1:
-            p.error(f"--{name}: must be a positive integer, got {getattr(a, name)}")
     import theorylab
 
     rec = Record("rpmd_iterations")
