@@ -209,6 +209,23 @@ def test_robust_evaluation_with_zero_radius_is_the_nominal_one():
     np.testing.assert_allclose(np.asarray(Vr), np.asarray(V), atol=1e-10)
 
 
+@pytest.mark.parametrize("kind", ["l1", "kl"])
+@pytest.mark.parametrize("delta", [0.3, 0.02, 1e-3])
+def test_planted_gap_is_exact_and_keeps_the_robust_solution(kind, delta):
+    """rpmd.increasing_steps_linear's instances: re-solving the planted MDP from scratch gives
+    the same V_r* and greedy policy, and a smallest action gap of exactly delta (raised where
+    gaps were smaller, lowered where every gap was larger)."""
+    for i in range(3):
+        m = pmd.garnet(jax.random.fold_in(KEY, i), 8, 3, 3, 0.9)
+        ref = pmd.robust_solve(m, 0.2, kind)
+        new = pmd.robust_solve(pmd.plant_gap(m, ref, delta), 0.2, kind)
+        np.testing.assert_allclose(np.asarray(new.V), np.asarray(ref.V), atol=1e-9)
+        assert np.array_equal(np.asarray(new.pi), np.asarray(ref.pi))
+        assert float(pmd.smallest_gap(new)) == pytest.approx(delta, rel=1e-8)
+        gaps = np.asarray(new.Q - new.Q.min(-1, keepdims=True))[np.asarray(new.pi) == 0]
+        assert gaps.min() >= delta * (1 - 1e-8)
+
+
 def test_empirical_mdp_is_a_valid_mdp():
     m = pmd.garnet(KEY, 6, 2, 3, 0.9)
     e = pmd.empirical(m, KEY, 50.0)
@@ -258,7 +275,7 @@ CLAIMS = [c.id for c in theorylab.claims("pmd")]
 def test_family_covers_the_issue():
     prefixes = {c.split(".")[0] for c in CLAIMS}
     assert prefixes == {"pmd", "hpmd", "bpmd", "rpmd", "spmd"}
-    assert len(CLAIMS) == 16
+    assert len(CLAIMS) == 17
 
 
 def test_hybrid_sampling_converges_where_on_policy_stalls():

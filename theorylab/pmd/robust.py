@@ -124,6 +124,31 @@ def robust_solve(mdp: MDP, radius, kind: str, tol: float = 1e-12, max_iter: int 
     return Solution(V, Q, pi, opt, jnp.full((mdp.S,), 1.0 / mdp.S), jnp.asarray(0))
 
 
+def smallest_gap(ref: Solution):
+    """The instance's robust action gap: over states, the least ``Q_r*(s, a) - V_r*(s)`` of a
+    non-greedy action (``ref.pi`` is one-hot on the greedy one)."""
+    gap = ref.Q - ref.Q.min(-1, keepdims=True)
+    return jnp.min(jnp.where(ref.pi > 0, jnp.inf, gap))
+
+
+def plant_gap(mdp: MDP, ref: Solution, delta) -> MDP:
+    """The MDP whose robust action gap (:func:`smallest_gap`) is exactly ``delta > 0``.
+
+    Every non-greedy action within ``delta`` of the best at its state has its cost raised to
+    ``delta`` above it, and the non-greedy action of least gap is moved to exactly ``delta``
+    (down, if every gap exceeded it). ``V_r*`` and the greedy policy are unchanged: on
+    ``(s, a)``-rectangular sets ``Q_r*(s, a) = c(s, a) + gamma sigma_{s,a}(V_r*)`` moves with
+    ``c(s, a)`` alone, and no non-greedy action comes closer than ``delta`` to ``V_r*(s)``, so
+    ``V_r*`` is still the fixed point of ``V <- min_a Q_r``. ``ref`` is
+    :func:`robust_solve`'s solution of ``mdp``."""
+    gap = ref.Q - ref.Q.min(-1, keepdims=True)
+    greedy = ref.pi > 0
+    masked = jnp.where(greedy, jnp.inf, gap)
+    least = masked == jnp.min(masked)
+    lift = jnp.where(greedy, 0.0, jnp.where(least, delta - gap, jnp.maximum(delta - gap, 0.0)))
+    return MDP(mdp.P, mdp.c + lift, mdp.gamma)
+
+
 def rpmd(mdp: MDP, ref: Solution, steps: int, *, radius=0.1, kind: str = "l1",
          schedule="linear", eta0=1.0, tol: float = 1e-12) -> dict:
     """Robust PMD with the KL divergence: ``log pi_{k+1} ∝ log pi_k - eta_k Q_r^{pi_k}``, where

@@ -119,12 +119,19 @@ def bpmd_garnet(key, static, dynamic):
 
 def rpmd_garnet(key, static, dynamic):
     """Robust PMD on a Garnet MDP with an ``l1`` or ``kl`` ball of ``radius`` around each row.
-    static: S, A, branching, steps, kind. dynamic: gamma, radius, schedule (an index), eta0."""
+    static: S, A, branching, steps, kind, and optionally planted (bool: the instance's robust
+    action gap planted at ``dynamic["delta"]`` by :func:`robust.plant_gap`). dynamic: gamma,
+    radius, schedule (an index), eta0, delta (when planted). The trace gains ``gap``, the
+    instance's robust action gap (:func:`robust.smallest_gap`, re-solved after planting)."""
     d = dynamic
     mdp = _garnet(key, static, d["gamma"])
     ref = rob.robust_solve(mdp, d["radius"], static["kind"])
-    return rob.rpmd(mdp, ref, static["steps"], radius=d["radius"], kind=static["kind"],
-                    schedule=d["schedule"], eta0=d["eta0"])
+    if static.get("planted", False):
+        mdp = rob.plant_gap(mdp, ref, d["delta"])
+        ref = rob.robust_solve(mdp, d["radius"], static["kind"])
+    out = rob.rpmd(mdp, ref, static["steps"], radius=d["radius"], kind=static["kind"],
+                   schedule=d["schedule"], eta0=d["eta0"])
+    return {**out, "gap": rob.smallest_gap(ref)}
 
 
 def robust_contraction(key, static, dynamic):
