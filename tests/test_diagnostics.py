@@ -13,6 +13,7 @@ import diffusion_floor  # noqa: E402
 import manifold_control  # noqa: E402
 import rpmd_envelope  # noqa: E402
 import rpmd_iterations  # noqa: E402
+import rpmd_planted_gap  # noqa: E402
 
 
 def test_rpmd_envelope_counts_instances_that_cross_and_the_tail_contraction():
@@ -59,8 +60,29 @@ def test_rpmd_iterations_counts_steps_to_each_accuracy_and_censors_past_the_budg
     assert all(v[0] == pytest.approx(1.0) and v[3] == 40 for v in out.values())
 
 
+@pytest.mark.filterwarnings("ignore:All-NaN slice")
+def test_rpmd_planted_gap_drops_a_censored_delta_whole_and_fits_the_exponent():
+    d = rpmd_planted_gap.DELTAS
+    k = np.arange(401)
+    # gap_k = exp(-Delta k^2 / 2) reaches eps at k = sqrt(2 log(1/eps) / Delta): exponent 1/2
+    f = np.exp(-np.outer(d, k ** 2) / 2)[None]
+    N = rpmd_planted_gap.iterations(f, 1e-8)[0]
+    assert N.tolist() == [float(np.ceil(np.sqrt(2 * np.log(1e8) / x))) for x in d]
+    slow = np.exp(-np.outer(d, k) * np.linspace(0.9, 1.1, 4)[:, None, None])  # Delta^-1, 4 instances
+    Ns = rpmd_planted_gap.iterations(slow, 1e-8)  # K = 400 censors the two smallest Deltas
+    assert np.isnan(Ns[:, -1]).all() and not np.isnan(Ns[:, 0]).any()
+    s = rpmd_planted_gap.summarise(np.vstack([Ns[:3], np.full((1, len(d)), np.nan)]))
+    assert s["censored_per_delta"] == [1, 1, 1, 1, 4] and s["check"]["slope"] is None
+    s = rpmd_planted_gap.summarise(Ns)
+    cens = np.array(s["censored_per_delta"])
+    assert cens[0] == 0 and cens[-1] == 4
+    # the grid points left are fitted, with the exponent of a constant step (about 1): it fails
+    assert s["check"]["outcome"] == "failed" and 0.9 < s["check"]["slope"] <= 1.0
+
+
 @pytest.mark.parametrize("script, argv, name", [
     (rpmd_iterations, ["--steps", "0"], "--steps"),
+    (rpmd_planted_gap, ["--instances", "0"], "--instances"),
     (rpmd_envelope, ["--roots", "0"], "--roots"),
     (manifold_control, ["--seeds", "1"], "--seeds"),
     (manifold_control, ["--steps", "30"], "--steps"),
