@@ -107,6 +107,15 @@ def test_calibrate_writes_rates_with_wilson_intervals_and_resumes(tmp_path, caps
     doc = json.loads((out / "calibration.json").read_text())
     assert list(doc["claims"]["large_lr.critical_rate"]["runs"]) == ["1", "2"]
     assert list(doc["claims"]["large_lr.imbalance_identity"]["runs"]) == ["1"]
+    # the file's roots are now the last call's (root 1); the kept claim is still counted over
+    # both of its roots in the report, and the report says which call ran what
+    assert main(["report", str(out), "--html"]) == 0
+    text = (out / "report.md").read_text()
+    row = next(line for line in text.splitlines() if line.startswith("| `large_lr.critical_rate`"))
+    assert "2/2 [0.34, 1.00]" in row
+    assert "The last call ran `large_lr.imbalance_identity` on roots 1..1" in text
+    assert "roots 1..2 (2): `large_lr.critical_rate`" in text
+    assert "2/2 [0.34, 1.00]" in (out / "report.html").read_text()
 
 
 def test_one_folder_filled_by_several_runs_keeps_each_claim_with_its_run(tmp_path, capsys):

@@ -101,18 +101,72 @@ def results_section(res: dict) -> list[str]:
     return lines
 
 
-def calibration_section(doc: dict) -> list[str]:
+def _in_last_run(doc: dict) -> set:
+    """The claims of a calibration file that its last ``calibrate`` call selected (the file's
+    ``roots`` and provenance are that call's; the other claims were kept from earlier calls)."""
+    sels = doc.get("provenance", {}).get("selectors")
+    if not sels:
+        return set(doc.get("claims", {}))
+    try:
+        from .registry import all_claims
+
+        family = {c.id: c.family for c in all_claims()}
+    except Exception:  # a family that no longer loads: match ids and id prefixes only
+        family = {}
+    return {cid for cid in doc.get("claims", {})
+            if any(cid == s or cid.startswith(s + ".") or family.get(cid) == s for s in sels)}
+
+
+def calibration_rates(doc: dict) -> tuple[str, str]:
+    """A sentence on the roots and the Markdown table of a calibration file's rates. Each claim
+    is counted over its own roots: those of the last call for the claims it ran, every stored
+    root for the claims kept from earlier calls (one file is often filled family by family, on
+    different roots)."""
     from .calibrate import table
 
     prov = doc.get("provenance", {})
     roots = doc.get("roots", [])
-    lines = ["## Calibration over fresh root seeds", "", _prov_line(prov),
-             f"Roots {roots[0]}..{roots[-1]} ({len(roots)} fresh seed sets), wall time "
-             f"{prov.get('wall_s')} s." if roots else "",
-             "", "Each claim's pass rate (one minus its false-fail rate), each control's rejection "
-             "rate (the check's power against that nearby setting) and each declared alternative's "
-             "exclusion rate, with Wilson 95% intervals.", "", table(doc, markdown=True)]
-    return lines
+    claims = doc.get("claims", {})
+    last = _in_last_run(doc)
+    kept = {cid: c for cid, c in claims.items() if cid not in last}
+    lines = table({**doc, "claims": {}}, markdown=True).splitlines()  # the header
+    for cid, entry in claims.items():  # in the file's order, each over its own roots
+        one = {**doc, "claims": {cid: entry}, **({} if cid in last else {"roots": []})}
+        lines += table(one, markdown=True).splitlines()[2:]
+    span = f"{roots[0]}..{roots[-1]} ({len(roots)} fresh seed sets)" if roots else ""
+    if not roots:
+        head = ""
+    elif all(_span(e) == _span({"runs": {r: 0 for r in roots}}) for e in kept.values()):
+        head = f"Roots {span}, wall time {prov.get('wall_s')} s" + (
+            " (the last call's, which ran " + _names(last) + "; the other claims were kept from "
+            "earlier calls on the same roots)." if kept else ".")
+    else:
+        groups: dict = {}
+        for cid, e in kept.items():
+            groups.setdefault(_span(e), []).append(cid)
+        head = (f"The last call ran {_names(last)} on roots {span} in {prov.get('wall_s')} s (the "
+                "provenance above is its own); the other claims were kept from earlier calls, each "
+                "counted over every root it was run on: "
+                + "; ".join(f"{sp}: {_names(cs)}" for sp, cs in groups.items()) + ".")
+    return head, "\n".join(lines)
+
+
+def _names(ids) -> str:
+    ids = sorted(ids)
+    return ", ".join(f"`{c}`" for c in ids) if len(ids) <= 5 else f"{len(ids)} claims"
+
+
+def calibration_section(doc: dict) -> list[str]:
+    head, rows = calibration_rates(doc)
+    return ["## Calibration over fresh root seeds", "", _prov_line(doc.get("provenance", {})), head,
+            "", "Each claim's pass rate (one minus its false-fail rate), each control's rejection "
+            "rate (the check's power against that nearby setting) and each declared alternative's "
+            "exclusion rate, with Wilson 95% intervals.", "", rows]
+
+
+def _span(entry: dict) -> str:
+    rs = sorted(int(r) for r in entry.get("runs", {}))
+    return f"roots {rs[0]}..{rs[-1]} ({len(rs)})" if rs else "no roots"
 
 
 def _calibration_paths(out_dir: Path) -> list[Path]:
@@ -217,8 +271,6 @@ def _md_table_html(md: str) -> str:
 def html_page(out_dir: Path, res: dict | None, cal_docs: list) -> str:
     """The report as one HTML page: verdict table, each claim's sentence, controls,
     alternatives, provenance and figure (embedded as data URIs), and each calibration table."""
-    from .calibrate import table
-
     h = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
          "<title>theorylab report</title>", f"<style>{_CSS}</style></head><body>", "<h1>theorylab report</h1>"]
     if res is not None:
@@ -240,12 +292,12 @@ def html_page(out_dir: Path, res: dict | None, cal_docs: list) -> str:
         for c in claims:
             h += _claim_html(out_dir, c)
     for path, doc in cal_docs:
-        roots = doc.get("roots", [])
+        head, rows = calibration_rates(doc)
         h += ["<h2>Calibration over fresh root seeds</h2>",
-              f"<p class=\"prov\">{_e(_prov_line(doc.get('provenance', {})))} From <code>{_e(path.relative_to(out_dir))}</code>"
-              + (f"; roots {roots[0]}..{roots[-1]} ({len(roots)} fresh seed sets)" if roots else "") + ".</p>",
+              f"<p class=\"prov\">{_e(_prov_line(doc.get('provenance', {})))} From "
+              f"<code>{_e(path.relative_to(out_dir))}</code>. {_e(head)}</p>",
               "<p>Each claim's pass rate, each control's rejection rate and each declared alternative's "
-              "exclusion rate, with Wilson 95% intervals.</p>", _md_table_html(table(doc, markdown=True))]
+              "exclusion rate, with Wilson 95% intervals.</p>", _md_table_html(rows)]
     h.append("</body></html>")
     return "\n".join(h) + "\n"
 
