@@ -76,6 +76,19 @@ class Record:
         atomic_write_text(folder / f"{self.name}.txt", "\n".join(self.lines) + "\n")
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type``: a positive integer (argparse names the option and exits 2 otherwise)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
 def add_out(parser) -> None:
     parser.add_argument("--out", default=None,
                         help="folder for NAME.json (timings and ratios, with provenance) and NAME.txt "

@@ -27,7 +27,7 @@ import argparse
 
 import numpy as np
 
-from common import Record, add_out
+from common import Record, add_out, positive_int
 
 GAMMA, S, A, BRANCHING, ETA0 = 0.9, 10, 4, 4, 1.0
 #: the claim's tolerance: measured <= envelope (1 + 1e-9) + 1e-9 (the robust evaluation's floor)
@@ -98,14 +98,11 @@ def summarise(f, kl):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--roots", type=int, default=10, help="fresh roots, 128 instances each by default")
-    p.add_argument("--instances", type=int, default=128)
-    p.add_argument("--steps", type=int, default=150)
+    p.add_argument("--roots", type=positive_int, default=10, help="fresh roots, 128 instances each by default")
+    p.add_argument("--instances", type=positive_int, default=128)
+    p.add_argument("--steps", type=positive_int, default=150)
     add_out(p)
     a = p.parse_args(argv)
-    for name in ("roots", "instances", "steps"):
-        if getattr(a, name) < 1:
-            p.error(f"--{name}: must be a positive integer, got {getattr(a, name)}")
     import theorylab
 
     rec = Record("rpmd_envelope")

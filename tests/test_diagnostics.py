@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import diffusion_floor  # noqa: E402
 import manifold_control  # noqa: E402
 import rpmd_envelope  # noqa: E402
+import rpmd_iterations  # noqa: E402
 
 
 def test_rpmd_envelope_counts_instances_that_cross_and_the_tail_contraction():
@@ -41,7 +42,25 @@ def test_rpmd_envelope_runs_the_four_cells_on_the_same_instances(tmp_path):
     assert all(np.all(np.isfinite(v[0])) and v[0].shape == (3, 13) for v in cells.values())
 
 
+def test_rpmd_iterations_counts_steps_to_each_accuracy_and_censors_past_the_budget():
+    k = np.arange(61)
+    fast = 2.0 * 0.5 ** k          # halves a step: 10^-j is reached at ceil(j log2 10)
+    slow = 2.0 * 0.9 ** k          # reaches 10^-1, 10^-2 in 22, 44 steps, not 10^-3 by k = 60
+    N = rpmd_iterations.iterations(np.stack([fast, slow]))
+    assert N[0].tolist() == [float(np.ceil(j * np.log2(10))) for j in range(1, 7)]
+    assert N[1, :2].tolist() == [22.0, 44.0] and np.all(np.isinf(N[1, 2:]))
+    # the 90th percentile is an order statistic: a censored one is +inf, and so is the slope
+    assert np.isinf(rpmd_iterations.q90_slope(N.T))
+    assert rpmd_iterations.q90_slope(N[:1].T) == pytest.approx(
+        np.polyfit(np.log(1 / rpmd_iterations.EPS), np.log(N[0]), 1)[0])
+    # N = c / Delta over 40 instances: the slope of log N on log(1/Delta) is 1 at every eps
+    delta = np.geomspace(1e-3, 1e-1, 40)
+    out = rpmd_iterations.gap_dependence(np.outer(1 / delta, np.ones(6)), delta)
+    assert all(v[0] == pytest.approx(1.0) and v[3] == 40 for v in out.values())
+
+
 @pytest.mark.parametrize("script, argv, name", [
+    (rpmd_iterations, ["--steps", "0"], "--steps"),
     (rpmd_envelope, ["--roots", "0"], "--roots"),
     (manifold_control, ["--seeds", "1"], "--seeds"),
     (manifold_control, ["--steps", "30"], "--steps"),

@@ -155,11 +155,15 @@ def test_a_dead_worker_loses_only_its_cells_and_a_rerun_computes_only_those(tmp_
             # Dask had already sent it (with one thread a worker holds up to two tasks; which
             # depends on the scheduler's timing, so the count is read, not assumed)
             lost = failed.value.failed
-            assert len(list((tmp_path / "cells").glob("*.npz"))) == 4 - lost  # the others were kept
+            # the others were kept; a task the dead worker had finished (its cell written) but not
+            # yet reported is counted as lost, and its cell is on disk all the same (seen on a
+            # loaded machine), so the rerun is judged against the cells on disk
+            kept = len(list((tmp_path / "cells").glob("*.npz")))
+            assert 4 - lost <= kept <= 3  # the n = 7 cell was never written
             flag.unlink()
             s2 = sweep.Sweep("t.dead", 1, cache_dir=tmp_path / "cells", executor=DaskExecutor(client))
             outs = s2.run(fragile, configs, seeds=3)
-    assert s2.stats["computed"] == lost and s2.stats["cache_hits"] == 4 - lost
+    assert s2.stats["computed"] == 4 - kept and s2.stats["cache_hits"] == kept
     ref = sweep.Sweep("t.dead", 1).run(fragile, configs, seeds=3)
     assert all(np.array_equal(a["x"], b["x"]) for a, b in zip(outs, ref))
 

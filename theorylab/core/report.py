@@ -295,7 +295,7 @@ def html_page(out_dir: Path, res: dict | None, cal_docs: list) -> str:
         head, rows = calibration_rates(doc)
         h += ["<h2>Calibration over fresh root seeds</h2>",
               f"<p class=\"prov\">{_e(_prov_line(doc.get('provenance', {})))} From "
-              f"<code>{_e(path.relative_to(out_dir))}</code>. {_e(head)}</p>",
+              f"<code>{_e(path.relative_to(out_dir))}</code>. {_e(head.replace('`', ''))}</p>",
               "<p>Each claim's pass rate, each control's rejection rate and each declared alternative's "
               "exclusion rate, with Wilson 95% intervals.</p>", _md_table_html(rows)]
     h.append("</body></html>")
