@@ -34,6 +34,9 @@ FULL, FULL_EARLIER = "results/full-cpu/results.json", "results/full-cpu-pre21/re
 #: docs` could not yet format its infinite interval
 FULL_APART = ("results/full-cpu-distribution-recovery/results.json",)
 CAL_FULL = "results/calibration-full-cpu/calibration.json"
+#: full-size calibrations kept in a folder of their own (a claim too long for the family's run
+#: of 10 roots): manifold.network_rate_in_n on fresh roots 6..10
+CAL_FULL_APART = ("results/calibration-full-cpu-network/calibration.json",)
 BENCH_START, BENCH_END = "<!-- benchmarks-table:start -->", "<!-- benchmarks-table:end -->"
 GPU_START, GPU_END = "<!-- gpu-table:start -->", "<!-- gpu-table:end -->"
 FULL_GPU = "results/full-gpu/results.json"
@@ -228,11 +231,14 @@ def table() -> str:
     for rel in FULL_APART + (FULL,):
         full.update({e["id"]: e for e in _load(rel).get("claims", [])})
     cal_full = _load(CAL_FULL).get("claims", {})
+    for rel in CAL_FULL_APART:
+        cal_full.update(_load(rel).get("claims", {}))
     head = ("| claim | tag | check | what is checked | measured (quick, root 0) | status at quick size; "
             "calibration over 20 fresh roots (Wilson 95%) | full size, root 0, 2-core CPU "
             "(`results/full-cpu/`, `diffusion.distribution_recovery` in `results/full-cpu-distribution-recovery/`; "
             "entries of `results/full-cpu-pre21/`, by older code, marked); "
-            "calibration at full size over fresh roots where recorded (`results/calibration-full-cpu/`) |")
+            "calibration at full size over fresh roots where recorded (`results/calibration-full-cpu/`; "
+            "`manifold.network_rate_in_n` in `results/calibration-full-cpu-network/`) |")
     claims = sorted(theorylab.claims(), key=lambda c: (c.family, c.id.split(".")[0] != c.family, c.id))
     lines = [counts_text(claims, quick, cal), ""]
     for title, group in (("Theorem evidence", [c for c in claims if c.evidence == "theorem"]),

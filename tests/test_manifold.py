@@ -178,8 +178,14 @@ def test_full_size_network_rate_path_runs_end_to_end(tmp_path):
     assert "needs a GPU" in m.info["d=1, beta=1: not run on a CPU"]
     assert not any(m.info[f"{k}: diverged runs"] for k in m.series)
     assert all(len(m.info[f"{k}: median best step per n (of 50)"]) == 3 for k in m.series)
+    # the (1, 2) series runs net_seed_factor (4) times the claim's seeds at full size, the other 1x;
+    # the slope difference (Welch's interval over the seeds' own slopes) is reported beside
+    seeds = {"d=1, beta=2": 8, "d=2, beta=2": 2}
+    assert {k: m.info[f"{k}: seeds"] for k in m.series} == seeds and m.total == 10 * 3
+    diff, lo, hi, pred = m.info["slope difference (d=1, beta=2) - (d=2, beta=2), Welch 95% CI over seeds; predicted"]
+    assert lo < diff < hi and pred == round(-4 / 5 + 2 / 3, 4)
     for name, s in m.series.items():
-        assert s.y.shape == (2, 3) and np.all(np.isfinite(s.y)) and s.predicted < 0
+        assert s.y.shape == (seeds[name], 3) and np.all(np.isfinite(s.y)) and s.predicted < 0
         other = 3 - int(name[2])  # d = 1 <-> 2
         assert set(s.alternatives) == {"ambient D=6", f"d={other} (the other manifold)", "beta/2"}
     assert all(len(m.info[f"{k}: train MSE per n"]) == 3 for k in m.series)
