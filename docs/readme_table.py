@@ -118,9 +118,23 @@ def calibration_text(entry: dict | None) -> str:
     return "; ".join(parts) + (f" — **below {target}**" if below else "")
 
 
-def _cal_cell(entry: dict | None) -> str:
+def _cal_cell(entry: dict | None, cid: str = "") -> str:
     text = calibration_text(entry)
-    return text if text.startswith("not calibrated") else "calibration " + text
+    if text.startswith("not calibrated"):
+        return text
+    return "calibration " + _older(entry, cid) + text
+
+
+def _older(cal: dict | None, cid: str) -> str:
+    """A mark for a calibration entry whose runs were made by other code than the claim's now
+    (its code fingerprint differs): its rates are not evidence about this code."""
+    import theorylab
+    from theorylab.core.results import code_fingerprint
+
+    claim = next((c for c in theorylab.claims() if c.id == cid), None)
+    if not cal or claim is None or cal.get("code") == code_fingerprint(claim.package):
+        return ""
+    return "*by older code, to be rerun:* "
 
 
 def _current(e: dict) -> bool:
@@ -174,13 +188,13 @@ def _wall_text(e: dict) -> str:
     return t + (f" ({cached} cells from the cell cache)" if cached else "")
 
 
-def _full_cell(full: dict | None, cal_full: dict | None) -> str:
+def _full_cell(full: dict | None, cal_full: dict | None, cid: str = "") -> str:
     """The full-size run on root 0, and the calibration over fresh roots at full size where
     one is recorded (claims that take 5 minutes or less at full size on 2 cores)."""
     text = full_text(full)
     if cal_full and cal_full.get("summary", {}).get("roots"):
         text += (f"; at full size over {cal_full['summary']['roots']} fresh roots: "
-                 + calibration_text(cal_full))
+                 + _older(cal_full, cid) + calibration_text(cal_full))
     return text
 
 
@@ -194,8 +208,8 @@ def _row(c, q, cal, full, cal_full=None) -> str:
                    if c.derived_from else "")
     cells = [f"`{c.id}`", tag, check_text(c), c.title.replace("|", "\\|"),
              measured_text(q).replace("|", "\\|"),
-             f"{status}; {_cal_cell(cal)}".replace("|", "\\|"),
-             _full_cell(full, cal_full).replace("|", "\\|")]
+             f"{status}; {_cal_cell(cal, c.id)}".replace("|", "\\|"),
+             _full_cell(full, cal_full, c.id).replace("|", "\\|")]
     return "| " + " | ".join(cells) + " |"
 
 
