@@ -118,9 +118,23 @@ def calibration_text(entry: dict | None) -> str:
     return "; ".join(parts) + (f" — **below {target}**" if below else "")
 
 
-def _cal_cell(entry: dict | None) -> str:
+def _cal_cell(entry: dict | None, cid: str = "") -> str:
     text = calibration_text(entry)
-    return text if text.startswith("not calibrated") else "calibration " + text
+    if text.startswith("not calibrated"):
+        return text
+    return "calibration " + _older(entry, cid) + text
+
+
+def _older(cal: dict | None, cid: str) -> str:
+    """A mark for a calibration entry whose runs were made by other code than the claim's now
+    (its code fingerprint differs): its rates are not evidence about this code."""
+    import theorylab
+    from theorylab.core.results import code_fingerprint
+
+    claim = next((c for c in theorylab.claims() if c.id == cid), None)
+    if not cal or claim is None or cal.get("code") == code_fingerprint(claim.package):
+        return ""
+    return "*by older code, to be rerun:* "
 
 
 def _current(e: dict) -> bool:
@@ -174,13 +188,13 @@ def _wall_text(e: dict) -> str:
     return t + (f" ({cached} cells from the cell cache)" if cached else "")
 
 
-def _full_cell(full: dict | None, cal_full: dict | None) -> str:
+def _full_cell(full: dict | None, cal_full: dict | None, cid: str = "") -> str:
     """The full-size run on root 0, and the calibration over fresh roots at full size where
     one is recorded (claims that take 5 minutes or less at full size on 2 cores)."""
     text = full_text(full)
     if cal_full and cal_full.get("summary", {}).get("roots"):
         text += (f"; at full size over {cal_full['summary']['roots']} fresh roots: "
-                 + calibration_text(cal_full))
+                 + _older(cal_full, cid) + calibration_text(cal_full))
     return text
 
 
@@ -194,8 +208,8 @@ def _row(c, q, cal, full, cal_full=None) -> str:
                    if c.derived_from else "")
     cells = [f"`{c.id}`", tag, check_text(c), c.title.replace("|", "\\|"),
              measured_text(q).replace("|", "\\|"),
-             f"{status}; {_cal_cell(cal)}".replace("|", "\\|"),
-             _full_cell(full, cal_full).replace("|", "\\|")]
+             f"{status}; {_cal_cell(cal, c.id)}".replace("|", "\\|"),
+             _full_cell(full, cal_full, c.id).replace("|", "\\|")]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -330,17 +344,22 @@ def mutation_table() -> str:
              "kill rate [Wilson 95%] | claims and pins alone | commit |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     survivors = []
+    sys.path.insert(0, str(ROOT))
+    from theorylab.core.mutate import _fingerprint  # what a resumed mutation run must share
+
     for f in files:
         doc = json.loads(f.read_text())
         meta, prov = doc["meta"], doc.get("provenance", {})
         for pkg, fam in (doc.get("summary") or {}).get("families", {}).items():
+            # a run whose mutants were made from other code than the family's now
+            stale = (meta.get("code") or {}).get(pkg) not in (None, _fingerprint(pkg))
             done = sum(1 for r in doc["mutants"].values() if r.get("class"))
             alone = fam.get("claims_and_pins", fam)
             tests = " ".join(meta.get("tests") or []) or "-"
             lines.append(f"| `{f.parent.name}` | {' '.join(meta['selectors'])} | {meta['sites']} | "
                          f"{done} of {len(doc['mutants'])} | `{tests}` | {fam['killed']} | {fam['survived']} | "
                          f"{fam['equivalent']} | {rate(fam)} | {alone['killed']}/{alone['survived']}/"
-                         f"{alone['equivalent']}: {rate(alone, False)} | {(prov.get('git_commit') or '?')[:7]} |")
+                         f"{alone['equivalent']}: {rate(alone, False)} | {(prov.get('git_commit') or '?')[:7]}{' (by older code, to be rerun)' if stale else ''} |")
         survivors += [f"- `{f.parent.name}`: `{r['mutant']['module']}:{r['mutant']['line']}` "
                       f"{r['mutant']['operator']}: `{r['mutant']['before']}` -> `{r['mutant']['after']}`"
                       for r in doc["mutants"].values() if r.get("class") == "survived"]
