@@ -344,17 +344,22 @@ def mutation_table() -> str:
              "kill rate [Wilson 95%] | claims and pins alone | commit |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     survivors = []
+    sys.path.insert(0, str(ROOT))
+    from theorylab.core.mutate import _fingerprint  # what a resumed mutation run must share
+
     for f in files:
         doc = json.loads(f.read_text())
         meta, prov = doc["meta"], doc.get("provenance", {})
         for pkg, fam in (doc.get("summary") or {}).get("families", {}).items():
+            # a run whose mutants were made from other code than the family's now
+            stale = (meta.get("code") or {}).get(pkg) not in (None, _fingerprint(pkg))
             done = sum(1 for r in doc["mutants"].values() if r.get("class"))
             alone = fam.get("claims_and_pins", fam)
             tests = " ".join(meta.get("tests") or []) or "-"
             lines.append(f"| `{f.parent.name}` | {' '.join(meta['selectors'])} | {meta['sites']} | "
                          f"{done} of {len(doc['mutants'])} | `{tests}` | {fam['killed']} | {fam['survived']} | "
                          f"{fam['equivalent']} | {rate(fam)} | {alone['killed']}/{alone['survived']}/"
-                         f"{alone['equivalent']}: {rate(alone, False)} | {(prov.get('git_commit') or '?')[:7]} |")
+                         f"{alone['equivalent']}: {rate(alone, False)} | {(prov.get('git_commit') or '?')[:7]}{' (by older code, to be rerun)' if stale else ''} |")
         survivors += [f"- `{f.parent.name}`: `{r['mutant']['module']}:{r['mutant']['line']}` "
                       f"{r['mutant']['operator']}: `{r['mutant']['before']}` -> `{r['mutant']['after']}`"
                       for r in doc["mutants"].values() if r.get("class") == "survived"]
