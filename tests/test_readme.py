@@ -78,3 +78,17 @@ def test_the_benchmarks_table_quotes_every_recorded_benchmark():
         rec = json.loads(f.read_text())
         row = next(line for line in block.splitlines() if line.startswith(f"| `{f.stem}` |"))
         assert rec["ratios"] and all(f"{k} **{v:.3g}×**" in row for k, v in rec["ratios"].items()), f.stem
+
+
+def test_a_calibration_or_mutation_run_by_other_code_is_marked_as_older():
+    """A record whose code fingerprint is not the code's now is marked, never shown as
+    evidence about this code; one made by the code as it is carries no mark."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    from readme_table import _older
+
+    from theorylab.core.results import code_fingerprint
+
+    claim = next(c for c in theorylab.claims() if c.id == "pmd.johnson_bound")
+    assert _older({"code": "0" * 16}, claim.id).startswith("*by older code")
+    assert _older({"code": code_fingerprint(claim.package)}, claim.id) == ""
+    assert _older(None, claim.id) == ""
