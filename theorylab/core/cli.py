@@ -453,6 +453,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("theorylab: interrupted; finished cells and claims are kept\n")
         return 130
+    except BrokenPipeError:  # the reader went away (theorylab list | head): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
