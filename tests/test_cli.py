@@ -342,3 +342,21 @@ def test_the_verify_table_never_cuts_a_claim_id():
           control_rejected=True, controls=[N(name="c", rejected=True)])
     row = verdict_table([v]).splitlines()[2]
     assert row.startswith(long_id) and row.endswith("PASSED") and "rejected" in row
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """`theorylab list | head -1`: the command stops with exit 0 and no traceback once the
+    reader has closed the pipe."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.Popen([sys.executable, "-m", "theorylab.core.cli", "list", "-v"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=env, cwd=root, bufsize=0)
+    first = p.stdout.read(10)
+    p.stdout.close()  # the reader goes away before the listing is written
+    err = p.stderr.read().decode()
+    assert first and p.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
